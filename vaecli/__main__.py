@@ -1,0 +1,5 @@
+import sys
+
+from vaecli.cli import main
+
+sys.exit(main())

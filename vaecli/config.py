@@ -1,0 +1,242 @@
+"""Structured-config schemas: every option vaecli reads, its type, default and valid range.
+
+The YAML files in conf/ choose values; these dataclasses say what a value may be.
+Hydra checks types while it composes the config; `to_object` below builds the
+dataclasses, whose `__post_init__` checks ranges, so a bad value stops the run
+with a one-line `ConfigError` before any data is loaded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+from vaecli.errors import ConfigError
+
+KERNELS = ("gaussian", "imq")
+KL_ESTIMATORS = ("sample", "analytic")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+ON_NONFINITE = ("stop", "skip")
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
+
+
+def _positive(name: str, value: float, example: str) -> None:
+    _require(value > 0, f"{name} must be > 0, got {value}; e.g. {name}={example}")
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    _require(value in choices, f"{name}={value} is not known; choose one of {', '.join(choices)}")
+
+
+@dataclass
+class KernelConfig:
+    name: str = "gaussian"
+    # Bandwidth of k(z,z') = exp(-||z-z'||^2 / (2 sigma^2)). None means latent_dim / sqrt(2),
+    # which is exactly the original MMD-VAE code's exp(-||z-z'||^2 / d^2).
+    sigma: Optional[float] = None
+
+    def __post_init__(self) -> None:
+        _choice("model.kernel.name", self.name, KERNELS)
+        if self.sigma is not None:
+            _positive("model.kernel.sigma", self.sigma, "1.0")
+
+    def bandwidth(self, latent_dim: int) -> float:
+        return self.sigma if self.sigma is not None else latent_dim / math.sqrt(2.0)
+
+
+@dataclass
+class ModelConfig:
+    """What ELBO and MMD models share: the convolutional encoder and decoder."""
+
+    name: str = MISSING
+    encoder_filters: list[int] = field(default_factory=lambda: [32, 64])  # the seeds' encoder
+    decoder_filters: list[int] = field(default_factory=lambda: [64, 32])  # the seeds' decoder
+    decoder_base_channels: int = 32  # the seeds' dense layer reshapes to 7x7x32
+
+    def __post_init__(self) -> None:
+        _require(len(self.encoder_filters) > 0, "model.encoder_filters must list at least one width, e.g. [32,64]")
+        _require(len(self.decoder_filters) > 0, "model.decoder_filters must list at least one width, e.g. [64,32]")
+        for key, widths in (("encoder_filters", self.encoder_filters), ("decoder_filters", self.decoder_filters)):
+            _require(all(w > 0 for w in widths), f"model.{key} must be positive widths, got {list(widths)}")
+        _positive("model.decoder_base_channels", self.decoder_base_channels, "32")
+
+
+@dataclass
+class ElboConfig(ModelConfig):
+    name: str = "elbo"
+    # "sample": the seeds' single-sample estimate log q(z|x) - log p(z); "analytic": closed-form KL.
+    kl: str = "sample"
+    # Weight of the KL term. 1.0 is the true ELBO. The seeds' code summed the reconstruction
+    # over the batch but averaged the prior terms, i.e. kl_weight = 1/batch_size (0.01 at 100).
+    kl_weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _choice("model.kl", self.kl, KL_ESTIMATORS)
+        _require(self.kl_weight >= 0, f"model.kl_weight must be >= 0, got {self.kl_weight}; e.g. model.kl_weight=1.0")
+
+
+@dataclass
+class MmdConfig(ModelConfig):
+    name: str = "mmd"
+    kernel: KernelConfig = field(default_factory=KernelConfig)
+    mmd_weight: float = 1.0  # the seeds: loss = MSE + MMD
+    prior_samples: int = 200  # the seeds draw 200 N(0, I) samples per step
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require(self.mmd_weight >= 0, f"model.mmd_weight must be >= 0, got {self.mmd_weight}; e.g. model.mmd_weight=1.0")
+        _positive("model.prior_samples", self.prior_samples, "200")
+
+
+@dataclass
+class DatasetConfig:
+    name: str = MISSING
+    # A directory with the four MNIST-format IDX files (.gz or plain). None: look in
+    # system_dirs, then ask tensorflow-datasets.
+    path: Optional[str] = None
+    system_dirs: list[str] = field(default_factory=list)
+    tfds_name: Optional[str] = None
+    tfds_data_dir: Optional[str] = None  # None: tensorflow-datasets' own default (~/tensorflow_datasets)
+    class_names: Optional[list[str]] = None  # None: "0", "1", ... from the labels
+    # Keep only this many training images (a seeded subset), for small-data studies. None: all.
+    train_size: Optional[int] = None
+    # Carve this many images from the training split for model selection; never the test split.
+    validation_size: int = 0
+
+    def __post_init__(self) -> None:
+        _require(
+            self.path is not None or bool(self.system_dirs) or bool(self.tfds_name),
+            f"dataset={self.name} needs dataset.path=DIR, a directory with the four IDX files",
+        )
+        if self.train_size is not None:
+            _positive("dataset.train_size", self.train_size, "500")
+        _require(self.validation_size >= 0, f"dataset.validation_size must be >= 0, got {self.validation_size}")
+
+
+@dataclass
+class TrainerConfig:
+    epochs: int = 50  # the seeds' 50
+    batch_size: int = 100  # the seeds' 100
+    learning_rate: float = 1e-4  # the seeds' Adam 1e-4
+    plot_every: int = 10  # the seeds drew figures every 10 epochs; the last epoch always draws
+    # Training steps fused into one compiled call: fewer Python round trips per epoch;
+    # the progress bar moves once per call.
+    steps_per_call: int = 50
+    eval_batch_size: int = 1000  # evaluation has no gradients, so larger batches are cheap
+    quiet: bool = False  # no progress bar, one summary line per epoch (for sweeps and logs)
+    jit_compile: bool = False  # XLA for the training step; helps on GPUs, not on this CPU
+    precision: str = "float32"  # or mixed_float16 / mixed_bfloat16 (GPUs)
+    deterministic: bool = False  # TensorFlow's op determinism: same seed, same bits (slower)
+    on_nonfinite: str = "stop"  # a NaN/Inf loss: stop with the last good checkpoint, or skip the step
+    keep_checkpoints: int = 3  # older ones are pruned by tf.train.CheckpointManager
+    eval_at_end: bool = True  # run `vae eval` on the finished run
+
+    def __post_init__(self) -> None:
+        _positive("trainer.epochs", self.epochs, "50")
+        _positive("trainer.batch_size", self.batch_size, "100")
+        _positive("trainer.learning_rate", self.learning_rate, "1e-4")
+        _positive("trainer.plot_every", self.plot_every, "10")
+        _positive("trainer.steps_per_call", self.steps_per_call, "50")
+        _positive("trainer.eval_batch_size", self.eval_batch_size, "1000")
+        _positive("trainer.keep_checkpoints", self.keep_checkpoints, "3")
+        _choice("trainer.precision", self.precision, PRECISIONS)
+        _choice("trainer.on_nonfinite", self.on_nonfinite, ON_NONFINITE)
+
+
+@dataclass
+class FiguresConfig:
+    grid_size: int = 16  # decoded latent grid, grid_size x grid_size images
+    # The grid spans the prior's central mass: N(0,1) quantiles from q to 1-q on each axis.
+    grid_quantile: float = 0.05
+    sample_grid: int = 8  # random prior samples, sample_grid x sample_grid
+    reconstructions: int = 10  # test images shown above their reconstructions
+    scatter_points: int = 10000  # test codes in the latent scatter (all of a 10k test split)
+
+    def __post_init__(self) -> None:
+        _positive("figures.grid_size", self.grid_size, "16")
+        _require(0 < self.grid_quantile < 0.5, f"figures.grid_quantile must be in (0, 0.5), got {self.grid_quantile}")
+        _positive("figures.sample_grid", self.sample_grid, "8")
+        _positive("figures.reconstructions", self.reconstructions, "10")
+        _positive("figures.scatter_points", self.scatter_points, "10000")
+
+
+@dataclass
+class EvalConfig:
+    """Options of `vae eval` (also run at the end of `vae train`)."""
+
+    run: Optional[str] = None  # the run folder to evaluate (`vae eval run=DIR`)
+    iw_samples: int = 100  # K of the importance-weighted log p(x) bound
+    iw_subset: int = 1000  # test images for the IW bound (it costs K decoder passes each)
+    prior_samples: int = 10000  # decoded prior samples for the Frechet distance and diversity
+    knn_neighbours: list[int] = field(default_factory=lambda: [1, 5])
+    probe_max_iter: int = 1000  # logistic-regression probe iterations
+    mmd_samples: int = 2000  # codes and N(0, I) draws for the prior-fit MMD
+    confidence: float = 0.9  # a decoded grid cell counts as a recognisable object at this confidence
+    batch_size: int = 500
+
+    def __post_init__(self) -> None:
+        _positive("eval.iw_samples", self.iw_samples, "100")
+        _positive("eval.iw_subset", self.iw_subset, "1000")
+        _positive("eval.prior_samples", self.prior_samples, "10000")
+        _positive("eval.mmd_samples", self.mmd_samples, "2000")
+        _positive("eval.batch_size", self.batch_size, "500")
+        _require(all(k > 0 for k in self.knn_neighbours), "eval.knn_neighbours must be positive, e.g. [1,5]")
+        _require(0 < self.confidence < 1, f"eval.confidence must be in (0, 1), got {self.confidence}")
+
+
+@dataclass
+class TrainConfig:
+    """The root of `vae train`'s config."""
+
+    model: Any = MISSING  # ElboConfig or MmdConfig, chosen by model=elbo|mmd
+    dataset: DatasetConfig = MISSING
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    figures: FiguresConfig = field(default_factory=FiguresConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    latent_dim: int = 2  # the seeds' 2-D latents, which can be plotted directly
+    seed: int = 0
+    resume: Optional[str] = None  # a run folder to continue from its last checkpoint
+
+    def __post_init__(self) -> None:
+        _positive("latent_dim", self.latent_dim, "2")
+        _require(self.seed >= 0, f"seed must be >= 0, got {self.seed}; e.g. seed=0")
+
+
+def register_schemas() -> None:
+    """Make the schemas known to Hydra; conf/*.yaml name them in their defaults lists.
+
+    The root schema types every node but `model`, whose type depends on the choice,
+    so each conf/model/*.yaml starts from its own schema.
+    """
+    cs = ConfigStore.instance()
+    cs.store(name="train_schema", node=TrainConfig)
+    cs.store(group="schema/model", name="elbo", node=ElboConfig)
+    cs.store(group="schema/model", name="mmd", node=MmdConfig)
+
+
+def to_object(cfg: DictConfig):
+    """The composed config as typed dataclasses, range-checked."""
+    _reject_unknown_keys(cfg)
+    return OmegaConf.to_object(cfg)
+
+
+def _reject_unknown_keys(node: DictConfig, prefix: str = "") -> None:
+    """Hydra lets `+key=value` add keys that no schema knows; they would be silently ignored."""
+    schema = OmegaConf.get_type(node)
+    known = {f.name for f in dataclasses.fields(schema)} if dataclasses.is_dataclass(schema) else None
+    for key in node.keys():
+        if known is not None and key not in known:
+            raise ConfigError(f"unknown option '{prefix}{key}'; add --cfg job to list the options")
+        child = node._get_node(key)
+        if isinstance(child, DictConfig):
+            _reject_unknown_keys(child, f"{prefix}{key}.")

@@ -1,0 +1,79 @@
+"""Errors a user can cause and fix, each with its exit code.
+
+Exit codes (README, "Exit codes"):
+    0  success
+    1  internal error (a bug: please report it with HYDRA_FULL_ERROR=1's traceback)
+    2  usage error: an unknown command, option, group choice, or a bad value
+    3  data or run-folder error: missing, corrupt or unreadable inputs
+    4  training failed: a non-finite loss stopped the run (the last good checkpoint is kept)
+    130 interrupted (Ctrl-C or SIGTERM); the run folder can be resumed
+"""
+
+from __future__ import annotations
+
+
+class VaeError(Exception):
+    """An error with a one-line message that names the problem and the fix."""
+
+    exit_code = 1
+
+
+class ConfigError(VaeError):
+    """The command line or config asks for something invalid."""
+
+    exit_code = 2
+
+
+class DataError(VaeError):
+    """Input data or a run folder is missing, corrupt or unusable."""
+
+    exit_code = 3
+
+
+class TrainingError(VaeError):
+    """Training could not go on (a non-finite loss)."""
+
+    exit_code = 4
+
+
+class Interrupted(VaeError):
+    """Ctrl-C or SIGTERM stopped training after it saved a checkpoint."""
+
+    exit_code = 130
+
+
+def describe_config_error(ex: BaseException) -> str | None:
+    """One line for a Hydra or OmegaConf composition error, or None if `ex` is neither.
+
+    Hydra's own messages run over several lines (search paths, full keys); a user
+    needs the key, what was wrong, and what is allowed.
+    """
+    from hydra.errors import HydraException, MissingConfigException, OverrideParseException
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, MissingMandatoryValue, OmegaConfBaseException
+
+    if isinstance(ex, MissingConfigException):
+        group = (ex.missing_cfg_file or "").rsplit("/", 1)
+        options = [o for o in (ex.options or []) if o != "schema"]
+        if len(group) == 2 and options:
+            return f"unknown {group[0]} '{group[1]}'; choose one of: {', '.join(sorted(options))}"
+        return _first_line(str(ex))
+    if isinstance(ex, OverrideParseException):
+        return f"cannot parse override '{ex.override}': {_first_line(ex.message)}"
+    cause = ex.__cause__ if isinstance(ex, HydraException) else ex
+    if isinstance(cause, MissingMandatoryValue):
+        key = getattr(cause, "full_key", "") or "a value"
+        return f"{key} is required; pass {key}=..."
+    if isinstance(cause, (ConfigKeyError, ConfigAttributeError)):
+        key = getattr(cause, "full_key", "") or getattr(cause, "key", "")
+        return f"unknown option '{key}' ({_first_line(cause.msg)}); add --cfg job to list the options"
+    if isinstance(cause, OmegaConfBaseException):
+        key = getattr(cause, "full_key", "")
+        message = _first_line(getattr(cause, "msg", None) or str(cause))
+        return f"{key}: {message}" if key else message
+    if isinstance(ex, HydraException):
+        return _first_line(str(ex))
+    return None
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), text)
