@@ -1,0 +1,101 @@
+"""Shared fixtures: real configs composed by Hydra, and small real datasets written as IDX files."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO = Path(__file__).resolve().parents[1]
+# ../shared/data/mnist-10k beside the checkout: 10,000 real MNIST digits (see its README).
+MNIST_10K = Path(os.environ.get("VAECLI_MNIST10K", REPO.parent / "shared" / "data" / "mnist-10k"))
+FASHION = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist
+
+
+def write_idx(path: Path, array: np.ndarray, compress: bool = True) -> Path:
+    """An MNIST-format IDX file (unsigned bytes)."""
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    data = header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+    path.write_bytes(gzip.compress(data) if compress else data)
+    return path
+
+
+def write_idx_dir(directory: Path, train_x, train_y, test_x, test_y) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    write_idx(directory / "train-images-idx3-ubyte.gz", train_x)
+    write_idx(directory / "train-labels-idx1-ubyte.gz", train_y)
+    write_idx(directory / "t10k-images-idx3-ubyte.gz", test_x)
+    write_idx(directory / "t10k-labels-idx1-ubyte.gz", test_y)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def mnist_10k() -> Path:
+    if not (MNIST_10K / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"real MNIST subset not found at {MNIST_10K} (set VAECLI_MNIST10K)")
+    return MNIST_10K
+
+
+@pytest.fixture(scope="session")
+def tiny_mnist(mnist_10k, tmp_path_factory) -> Path:
+    """600 train and 200 test real MNIST digits: enough to see learning, seconds to train."""
+    from vaecli.data import read_idx_dir
+
+    arrays = read_idx_dir(mnist_10k)
+    return write_idx_dir(
+        tmp_path_factory.mktemp("tiny_mnist"),
+        arrays["train_images"][:600],
+        arrays["train_labels"][:600],
+        arrays["test_images"][:200],
+        arrays["test_labels"][:200],
+    )
+
+
+@pytest.fixture(scope="session")
+def fashion() -> Path:
+    if not (FASHION / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip("Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)")
+    return FASHION
+
+
+@pytest.fixture
+def compose():
+    """compose(*overrides) -> the typed TrainConfig that `vae train` would run."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_module
+
+    from vaecli.config import register_schemas, to_object
+
+    register_schemas()
+
+    def _compose(*overrides: str, config_name: str = "train"):
+        with initialize_config_module(version_base="1.3", config_module="vaecli.conf"):
+            return to_object(hydra_compose(config_name, overrides=list(overrides)))
+
+    return _compose
+
+
+@pytest.fixture
+def quick(compose, tiny_mnist):
+    """A config for a few seconds of real training on tiny real data."""
+
+    def _quick(*overrides: str):
+        return compose(
+            "dataset=mnist",
+            f"dataset.path={tiny_mnist}",
+            "trainer.epochs=2",
+            "trainer.batch_size=50",
+            "trainer.quiet=true",
+            "trainer.eval_at_end=false",
+            "figures.grid_size=4",
+            "figures.scatter_points=200",
+            *overrides,
+        )
+
+    return _quick
