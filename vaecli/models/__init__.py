@@ -1,0 +1,1 @@
+"""Networks (Keras 3 subclassed) and objectives (pure loss functions)."""
