@@ -1,0 +1,106 @@
+"""Real training on real (tiny) data: the run folder, seeding, resume and non-finite losses."""
+
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from matplotlib.image import imread
+
+from vaecli.errors import ConfigError, TrainingError
+from vaecli.metrics_log import read_metrics
+from vaecli.training import load_model, train
+
+
+def scalar_tags(run_dir):
+    tags = set()
+    for path in (run_dir / "tensorboard").glob("events.out.tfevents.*"):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            tags.update(value.tag for value in event.summary.value)
+    return tags
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model, parts", [("elbo", ["loss", "reconstruction", "kl", "elbo"]), ("mmd", ["loss", "reconstruction", "mmd"])])
+def test_short_training_fills_the_run_folder(quick, tmp_path, model, parts):
+    cfg = quick(f"model={model}", "trainer.epochs=3", "trainer.plot_every=2", "dataset.validation_size=100")
+    final = train(cfg, tmp_path)
+
+    rows = read_metrics(tmp_path / "metrics.csv")
+    assert [r["epoch"] for r in rows] == [1, 2, 3]
+    for split in ("train", "val", "test"):
+        assert all(f"{split}/{p}" in rows[0] for p in parts)
+    assert rows[-1]["train/loss"] < rows[0]["train/loss"]  # it learns
+    assert final == rows[-1]
+
+    assert sorted(p.name for p in (tmp_path / "checkpoints").glob("*.index")) == ["ckpt-1.index", "ckpt-2.index", "ckpt-3.index"]
+    figures = sorted(p.name for p in (tmp_path / "figures").glob("*.png"))
+    assert figures == sorted(f"{kind}_epoch{e:03d}.png" for kind in ("grid", "latent", "reconstructions", "samples") for e in (2, 3))
+    assert imread(tmp_path / "figures" / "latent_epoch003.png").shape[0] > 300
+    assert {"train/loss", "test/loss", "val/loss", "latent", "grid", "samples", "reconstructions"} <= scalar_tags(tmp_path)
+
+    info = json.loads((tmp_path / "run.json").read_text())
+    assert info["train_images"] == 500 and info["validation_images"] == 100 and info["class_names"][0] == "0"
+    assert "latent_dim: 2" in (tmp_path / "config.yaml").read_text()
+    model_back = load_model(tmp_path)
+    assert model_back.latent_dim == 2 and model_back.stochastic == (model == "elbo")
+
+
+@pytest.mark.slow
+def test_same_seed_same_losses(quick, tmp_path):
+    first = train(quick("model=elbo", "seed=7"), tmp_path / "a")
+    second = train(quick("model=elbo", "seed=7"), tmp_path / "b")
+    other = train(quick("model=elbo", "seed=8"), tmp_path / "c")
+    losses = lambda row: {k: v for k, v in row.items() if k != "seconds"}  # noqa: E731
+    assert losses(first) == losses(second)
+    assert losses(first) != losses(other)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["elbo", "mmd"])
+def test_resume_matches_an_uninterrupted_run(quick, tmp_path, model):
+    straight = tmp_path / "straight"
+    train(quick(f"model={model}", "trainer.epochs=3"), straight)
+
+    pieces = tmp_path / "pieces"
+    train(quick(f"model={model}", "trainer.epochs=1"), pieces)
+    train(quick(f"model={model}", "trainer.epochs=3", f"resume={pieces}"), pieces)
+
+    rows_straight, rows_pieces = read_metrics(straight / "metrics.csv"), read_metrics(pieces / "metrics.csv")
+    assert [r["epoch"] for r in rows_pieces] == [1, 2, 3]
+    for a, b in zip(rows_straight, rows_pieces):
+        assert {k: v for k, v in a.items() if k != "seconds"} == pytest.approx({k: v for k, v in b.items() if k != "seconds"}, rel=1e-5)
+    for a, b in zip(load_model(straight).get_weights(), load_model(pieces).get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_resume_refuses_another_model(quick, tmp_path):
+    train(quick("model=mmd", "trainer.epochs=1"), tmp_path)
+    with pytest.raises(ConfigError, match="was trained with model="):
+        train(quick("model=elbo", f"resume={tmp_path}"), tmp_path)
+    with pytest.raises(ConfigError, match="latent_dim=2, not 3"):
+        train(quick("model=mmd", "latent_dim=3", f"resume={tmp_path}"), tmp_path)
+    with pytest.raises(ConfigError, match="was trained with model="):
+        train(quick("model=mmd", "model.kernel.name=imq", f"resume={tmp_path}"), tmp_path)
+
+
+@pytest.mark.slow
+def test_nonfinite_loss_stops_with_the_last_good_checkpoint(quick, tmp_path):
+    train(quick("model=elbo", "trainer.epochs=1"), tmp_path)
+    good = load_model(tmp_path).get_weights()
+    # An absurd learning rate blows the weights up within a few steps of epoch 2.
+    with pytest.raises(TrainingError, match=r"non-finite .* at epoch 2, step \d+"):
+        train(quick("model=elbo", "trainer.epochs=3", "trainer.learning_rate=1e12", f"resume={tmp_path}"), tmp_path)
+    assert [r["epoch"] for r in read_metrics(tmp_path / "metrics.csv")] == [1]
+    assert tf.train.latest_checkpoint(tmp_path / "checkpoints").endswith("ckpt-1")
+    saved = np.load(tmp_path / "nonfinite_batch.npz")
+    assert saved["images"].shape == (50, 28, 28, 1) and int(saved["epoch"]) == 2
+    for a, b in zip(good, load_model(tmp_path).get_weights()):
+        np.testing.assert_array_equal(a, b)  # model.keras is still epoch 1's
+
+
+@pytest.mark.slow
+def test_nonfinite_steps_can_be_skipped(quick, tmp_path):
+    final = train(quick("model=elbo", "trainer.epochs=1", "trainer.learning_rate=1e12", "trainer.on_nonfinite=skip"), tmp_path)
+    assert final["epoch"] == 1

@@ -1,0 +1,39 @@
+"""metrics.csv: one row per finished epoch, rewritten atomically, so it never has a gap, a duplicate or half a row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from vaecli.atomic import atomic_write_text
+
+
+class MetricsLog:
+    def __init__(self, path: Path, keep_through_epoch: int = 0):
+        """Open `path`, keeping the rows of epochs 1..keep_through_epoch (those a checkpoint covers)."""
+        self.path = Path(path)
+        self.rows: list[dict] = [row for row in read_metrics(self.path) if row["epoch"] <= keep_through_epoch]
+        if [row["epoch"] for row in self.rows] != list(range(1, len(self.rows) + 1)):
+            # Only possible if the file was edited by hand: the epochs cannot be trusted.
+            self.rows = self.rows[:0]
+
+    def append(self, row: dict) -> None:
+        self.rows.append(row)
+        columns = list(dict.fromkeys(key for r in self.rows for key in r))
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.rows)
+        atomic_write_text(self.path, buffer.getvalue())
+
+
+def read_metrics(path: Path) -> list[dict]:
+    """The rows of a metrics.csv as dicts of numbers (empty if there is no file)."""
+    if not Path(path).is_file():
+        return []
+    with open(path, newline="") as handle:
+        return [
+            {key: (int(value) if key == "epoch" else float(value)) for key, value in row.items() if value not in ("", None)}
+            for row in csv.DictReader(handle)
+        ]

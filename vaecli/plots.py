@@ -1,0 +1,96 @@
+"""Figures as pure functions: arrays in, a matplotlib Figure out. Nothing here touches a model or a file."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display on servers and in CI
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def tile(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """rows*cols images (N, H, W, C) as one (rows*H, cols*W, C) mosaic, row by row."""
+    n, h, w, c = images.shape
+    assert n == rows * cols, f"{n} images do not fill {rows}x{cols}"
+    return images.reshape(rows, cols, h, w, c).transpose(0, 2, 1, 3, 4).reshape(rows * h, cols * w, c)
+
+
+def _show(ax, mosaic: np.ndarray, extent=None) -> None:
+    if mosaic.shape[-1] == 1:
+        ax.imshow(mosaic[..., 0], cmap="gray", vmin=0.0, vmax=1.0, extent=extent, interpolation="nearest")
+    else:
+        ax.imshow(np.clip(mosaic, 0.0, 1.0), extent=extent, interpolation="nearest")
+
+
+def latent_scatter(codes: np.ndarray, labels: np.ndarray, class_names, title: str, axis_names=("z[0]", "z[1]")):
+    """Test codes (N, 2) coloured by class, with the class names in a legend."""
+    fig, ax = plt.subplots(figsize=(7.5, 6), dpi=110)
+    cmap = plt.get_cmap("tab10" if len(class_names) <= 10 else "tab20")
+    for k, name in enumerate(class_names):
+        mine = labels == k
+        if mine.any():
+            ax.scatter(codes[mine, 0], codes[mine, 1], s=3, alpha=0.6, color=cmap(k % cmap.N), label=name, rasterized=True)
+    ax.scatter([0], [0], marker="+", s=120, color="black", linewidths=1.5, zorder=5)  # the prior's centre
+    ax.set_xlabel(axis_names[0])
+    ax.set_ylabel(axis_names[1])
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), markerscale=4, fontsize=8, frameon=False)
+    ax.set_aspect("equal", adjustable="datalim")
+    fig.tight_layout()
+    return fig
+
+
+def latent_grid(images: np.ndarray, axis_values: np.ndarray, title: str, axis_names=("z[0]", "z[1]")):
+    """Images decoded on a grid (n*n, H, W, C); row 0 is the top (largest second coordinate)."""
+    n = len(axis_values)
+    side = max(6.0, 0.5 * n)  # about 55 pixels per decoded image
+    fig, ax = plt.subplots(figsize=(side, side), dpi=110)
+    lo, hi = float(axis_values[0]), float(axis_values[-1])
+    _show(ax, tile(images, n, n), extent=(lo, hi, lo, hi))
+    ax.set_xlabel(axis_names[0])
+    ax.set_ylabel(axis_names[1])
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def image_grid(images: np.ndarray, rows: int, cols: int, title: str):
+    """A plain mosaic, e.g. samples decoded from the prior."""
+    fig, ax = plt.subplots(figsize=(6, 6 * rows / cols + 0.4), dpi=110)
+    _show(ax, tile(images, rows, cols))
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def reconstructions(originals: np.ndarray, decoded: np.ndarray, title: str):
+    """Test images (top row) above their reconstructions (bottom row)."""
+    n = len(originals)
+    fig, ax = plt.subplots(figsize=(1.0 * n, 2.4), dpi=110)
+    _show(ax, tile(np.concatenate([originals, decoded]), 2, n))
+    ax.set_yticks([originals.shape[1] / 2, originals.shape[1] * 1.5], ["input", "decoded"])
+    ax.set_xticks([])
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def training_curves(history: list[dict], title: str):
+    """Every loss part per epoch, train solid and held-out dashed, one panel per part."""
+    parts = sorted({key.split("/", 1)[1] for row in history for key in row if key.startswith("train/")})
+    fig, axes = plt.subplots(1, len(parts), figsize=(3.6 * len(parts), 3), dpi=100, squeeze=False)
+    epochs = [row["epoch"] for row in history]
+    for ax, part in zip(axes[0], parts):
+        for split, style in (("train", "-"), ("val", ":"), ("test", "--")):
+            values = [row.get(f"{split}/{part}") for row in history]
+            if any(v is not None for v in values):
+                ax.plot(epochs, values, style, label=split)
+        ax.set_title(part, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,39 @@
+"""Import TensorFlow without its start-up chatter.
+
+TensorFlow 2.21 logs through absl before absl is initialised, so TF_CPP_MIN_LOG_LEVEL no
+longer hides the INFO lines it prints at import (oneDNN notices, CUDA probing). We catch
+what the import writes to the stderr file descriptor and pass on only error and fatal
+lines (absl's E.../F... prefixes) and anything that is not a log line at all.
+Set TF_CPP_MIN_LOG_LEVEL=0 to see everything.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+
+_DROP = re.compile(r"^([IW]\d{4} |WARNING: All log messages before absl::InitializeLog\(\))")
+
+
+def import_tensorflow_quietly():
+    if "tensorflow" in sys.modules or os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2") in ("0", "1"):
+        import tensorflow
+
+        return tensorflow
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # still honoured by TensorFlow's later C++ logs
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            kept = [line for line in captured.read().decode(errors="replace").splitlines() if not _DROP.match(line)]
+            if kept:
+                print("\n".join(kept), file=sys.stderr)
+    return tensorflow

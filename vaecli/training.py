@@ -1,0 +1,297 @@
+"""The training loop: a GradientTape step compiled with tf.function, checkpoints, resume, logging.
+
+`train(cfg, run_dir)` is the whole of `vae train` once the config is composed; tests call it directly.
+The run folder it fills:
+    config.yaml         the resolved config
+    metrics.csv         one row per epoch: every loss part on train, validation (if any) and test
+    checkpoints/        tf.train.CheckpointManager: model, optimizer, random state, epoch
+    tensorboard/        scalars per epoch, figures at each plot epoch
+    figures/            <kind>_epochNNN.png every trainer.plot_every epochs and at the end
+    model.keras         the final model (vaecli.models.networks.VAE), for `vae eval` and sampling
+    run.json            where the data came from, the device, library versions
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from omegaconf import OmegaConf
+from tqdm.auto import tqdm
+
+from vaecli import figures
+from vaecli.atomic import atomic_write_text
+from vaecli.config import TrainConfig
+from vaecli.data import Splits, eval_pipeline, load_dataset, training_batches
+from vaecli.errors import ConfigError, DataError, TrainingError
+from vaecli.metrics_log import MetricsLog
+from vaecli.models.networks import VAE, build_vae
+from vaecli.models.objectives import make_objective
+
+log = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- compiled steps
+
+
+class Steps:
+    """The compiled training and evaluation functions, and the running means they fill."""
+
+    def __init__(self, vae: VAE, objective, optimizer, rng: tf.random.Generator, trainer_cfg, batch_shape):
+        self.vae, self.objective, self.optimizer, self.rng = vae, objective, optimizer, rng
+        self.variables = vae.trainable_variables
+        self.skip_nonfinite = trainer_cfg.on_nonfinite == "skip"
+        self.parts = objective.parts
+        self.train_means = {name: keras.metrics.Mean(name) for name in self.parts}
+        self.eval_means = {name: keras.metrics.Mean(name) for name in self.parts}
+        self.skipped = tf.Variable(0, dtype=tf.int64, trainable=False)
+        # What a non-finite step leaves behind for the user to inspect.
+        self.bad_batch = tf.Variable(tf.zeros(batch_shape), trainable=False)
+        self.bad_parts = tf.Variable(tf.ones(len(self.parts), tf.bool), trainable=False)
+        self._step = tf.function(self._train_step, jit_compile=trainer_cfg.jit_compile)
+        self.train_chunk = tf.function(self._train_chunk)
+        self.evaluate_dataset = tf.function(self._evaluate_dataset)
+
+    def _train_step(self, x):
+        with tf.GradientTape() as tape:
+            parts = self.objective(self.vae, x, self.rng, training=True)
+            scaled_loss = self.optimizer.scale_loss(parts["loss"])  # the loss itself unless mixed_float16
+        gradients = tape.gradient(scaled_loss, self.variables)
+        finite = tf.stack([tf.reduce_all(tf.math.is_finite(parts[name])) for name in self.parts])
+        if tf.reduce_all(finite):  # a non-finite loss must not touch the weights
+            self.optimizer.apply(gradients, self.variables)
+        return parts, finite
+
+    def _train_chunk(self, iterator, steps):
+        """Up to `steps` training steps; returns the index of a non-finite step that stopped it, or -1."""
+        stopped_at = tf.constant(-1, tf.int32)
+        for i in tf.range(steps):
+            x = next(iterator)
+            parts, finite = self._step(x)
+            if tf.reduce_all(finite):
+                for name in self.parts:
+                    self.train_means[name].update_state(parts[name])
+            else:
+                self.skipped.assign_add(1)
+                if not self.skip_nonfinite:
+                    self.bad_batch.assign(x)
+                    self.bad_parts.assign(finite)
+                    stopped_at = i
+                    break
+        return stopped_at
+
+    def _evaluate_dataset(self, dataset):
+        for name in self.parts:
+            self.eval_means[name].reset_state()
+        for x in dataset:
+            parts = self.objective(self.vae, x, self.rng, training=False)
+            weight = tf.cast(tf.shape(x)[0], tf.float32)  # a short last batch counts for less
+            for name in self.parts:
+                self.eval_means[name].update_state(parts[name], sample_weight=weight)
+
+    def train_results(self) -> dict[str, float]:
+        return {name: float(m.result()) for name, m in self.train_means.items()}
+
+    def evaluate(self, dataset, seed: int) -> dict[str, float]:
+        """Mean loss parts over a dataset; the same noise every time, so epochs compare."""
+        state = self.rng.state.numpy()
+        self.rng.reset_from_seed(seed)
+        self.evaluate_dataset(dataset)
+        self.rng.reset(state)  # evaluation leaves the training random stream untouched
+        return {name: float(m.result()) for name, m in self.eval_means.items()}
+
+
+# ---------------------------------------------------------------- the run
+
+
+def configure_tensorflow(cfg: TrainConfig) -> str:
+    """Seeds, precision and determinism; returns a description of the device used."""
+    keras.backend.clear_session()  # sweeps train many models in one process
+    keras.utils.set_random_seed(cfg.seed)
+    keras.mixed_precision.set_dtype_policy(cfg.trainer.precision)
+    if cfg.trainer.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        name = tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
+        return f"GPU:0 ({name})" + (f" and {len(gpus) - 1} more, unused" if len(gpus) > 1 else "")
+    return f"CPU ({tf.config.threading.get_intra_op_parallelism_threads() or 'all'} threads)"
+
+
+def make_optimizer(cfg: TrainConfig):
+    optimizer = keras.optimizers.Adam(cfg.trainer.learning_rate)
+    if cfg.trainer.precision == "mixed_float16":
+        # float16 gradients underflow without loss scaling; bfloat16 has float32's range and needs none.
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+def check_resumable(run_dir: Path, cfg: TrainConfig) -> None:
+    """Refuse to continue a run whose model differs from the one asked for now."""
+    saved_path = run_dir / "config.yaml"
+    if not (run_dir / "checkpoints" / "checkpoint").is_file() or not saved_path.is_file():
+        raise DataError(f"resume={run_dir} holds no checkpoint of a vaecli run; pass a run folder that trained at least one epoch")
+    saved = OmegaConf.load(saved_path)
+    asked = OmegaConf.structured(cfg)
+    for key in ("model", "latent_dim", "dataset.name"):
+        before, now = OmegaConf.select(saved, key), OmegaConf.select(asked, key)
+        before = OmegaConf.to_container(before) if OmegaConf.is_config(before) else before
+        now = OmegaConf.to_container(now) if OmegaConf.is_config(now) else now
+        if before != now:
+            raise ConfigError(
+                f"resume={run_dir} was trained with {key}={_compact(before)}, not {_compact(now)}; "
+                "drop the changed overrides or start a new run"
+            )
+
+
+def _compact(value) -> str:
+    return json.dumps(value, separators=(",", ":")) if isinstance(value, (dict, list)) else str(value)
+
+
+def train(cfg: TrainConfig, run_dir: Path) -> dict[str, float]:
+    """Train (or resume) one run in `run_dir`; returns the last epoch's metrics."""
+    run_dir = Path(run_dir)
+    resuming = cfg.resume is not None
+    if resuming:
+        check_resumable(run_dir, cfg)
+    device = configure_tensorflow(cfg)
+    data = load_dataset(cfg.dataset, seed=cfg.seed)
+    log.info(f"data: {data.name} from {data.source}: {len(data.train_images)} train, "
+             f"{len(data.validation_images)} validation, {len(data.test_images)} test images of shape {data.image_shape}")
+    log.info(f"device: {device}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(run_dir / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(cfg)))
+    _write_run_info(run_dir, data, device)
+
+    vae = build_vae(cfg.model, cfg.latent_dim, data.image_shape)
+    objective = make_objective(cfg.model, cfg.latent_dim)
+    optimizer = make_optimizer(cfg)
+    optimizer.build(vae.trainable_variables)  # slots exist before a checkpoint restores into them
+    rng = tf.random.Generator.from_seed(cfg.seed)
+    epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
+    checkpoint = tf.train.Checkpoint(vae=vae, optimizer=optimizer, rng=rng, epoch=epoch)
+    manager = tf.train.CheckpointManager(checkpoint, run_dir / "checkpoints", max_to_keep=cfg.trainer.keep_checkpoints)
+    if resuming:
+        _restore_latest(manager, checkpoint, run_dir)
+        optimizer.learning_rate.assign(cfg.trainer.learning_rate)  # the command line wins over the checkpoint
+        log.info(f"resumed {run_dir} after epoch {int(epoch.numpy())} of {cfg.trainer.epochs}")
+    history = MetricsLog(run_dir / "metrics.csv", keep_through_epoch=int(epoch.numpy()))
+
+    batch_shape = (cfg.trainer.batch_size, *data.image_shape)
+    steps = Steps(vae, objective, optimizer, rng, cfg.trainer, batch_shape)
+    batches_for_epoch = training_batches(data.train_images, cfg.trainer.batch_size, cfg.seed)
+    held_out = {"test": eval_pipeline(data.test_images, cfg.trainer.eval_batch_size)}
+    if len(data.validation_images):
+        held_out["val"] = eval_pipeline(data.validation_images, cfg.trainer.eval_batch_size)
+    writer = tf.summary.create_file_writer(str(run_dir / "tensorboard"))
+    steps_per_epoch = len(data.train_images) // cfg.trainer.batch_size
+    title = f"{cfg.model.name.upper()}-VAE on {data.name}, latent_dim={cfg.latent_dim}"
+
+    row: dict[str, float] = history.rows[-1] if history.rows else {}
+    for epoch_number in range(int(epoch.numpy()) + 1, cfg.trainer.epochs + 1):
+        started = time.perf_counter()
+        _run_epoch(steps, batches_for_epoch(epoch_number), steps_per_epoch, epoch_number, cfg, run_dir)
+        row = {"epoch": epoch_number, "seconds": round(time.perf_counter() - started, 3)}
+        row.update({f"train/{k}": v for k, v in steps.train_results().items()})
+        for split, dataset in held_out.items():
+            row.update({f"{split}/{k}": v for k, v in steps.evaluate(dataset, cfg.seed + 1).items()})
+        history.append(row)  # metrics before the checkpoint: a resume never finds a gap
+        epoch.assign(epoch_number)
+        manager.save(checkpoint_number=epoch_number)
+        log.info(_summary(row, cfg.trainer.epochs))
+        with writer.as_default(step=epoch_number):
+            for key, value in row.items():
+                if "/" in key:
+                    tf.summary.scalar(key, value)
+            if epoch_number % cfg.trainer.plot_every == 0 or epoch_number == cfg.trainer.epochs:
+                drawn = figures.draw(vae, data.test_images, data.test_labels, data.class_names, cfg.figures, title, cfg.seed)
+                for kind, png in figures.save(drawn, run_dir / "figures", epoch_number).items():
+                    tf.summary.image(kind, tf.image.decode_png(png)[None])
+        writer.flush()
+
+    _save_model(vae, run_dir / "model.keras")
+    return row
+
+
+def _run_epoch(steps: Steps, dataset, steps_per_epoch: int, epoch_number: int, cfg: TrainConfig, run_dir: Path) -> None:
+    for mean in steps.train_means.values():
+        mean.reset_state()
+    iterator = iter(dataset)
+    bar = tqdm(total=steps_per_epoch, desc=f"epoch {epoch_number}/{cfg.trainer.epochs}", leave=False,
+               disable=True if cfg.trainer.quiet else None, unit="step", dynamic_ncols=True)
+    done = 0
+    with bar:
+        while done < steps_per_epoch:
+            chunk = min(cfg.trainer.steps_per_call, steps_per_epoch - done)
+            stopped_at = int(steps.train_chunk(iterator, tf.constant(chunk, tf.int32)))
+            if stopped_at >= 0:
+                _stop_on_nonfinite(steps, epoch_number, done + stopped_at + 1, run_dir)
+            done += chunk
+            bar.update(chunk)
+            bar.set_postfix({k: f"{v:.4g}" for k, v in steps.train_results().items()}, refresh=False)
+
+
+def _stop_on_nonfinite(steps: Steps, epoch_number: int, step: int, run_dir: Path) -> None:
+    bad = [name for name, ok in zip(steps.parts, steps.bad_parts.numpy()) if not ok]
+    path = run_dir / "nonfinite_batch.npz"
+    np.savez_compressed(path, images=steps.bad_batch.numpy(), epoch=epoch_number, step=step)
+    raise TrainingError(
+        f"non-finite {', '.join(bad)} at epoch {epoch_number}, step {step}; the batch is in {path}, "
+        f"the last good checkpoint in {run_dir / 'checkpoints'}; lower trainer.learning_rate, or set "
+        "trainer.on_nonfinite=skip to skip such steps"
+    )
+
+
+def _restore_latest(manager, checkpoint, run_dir: Path) -> None:
+    """The newest readable checkpoint; a corrupt newest one falls back to the one before."""
+    failures = []
+    for path in reversed(manager.checkpoints):
+        try:
+            checkpoint.restore(path).assert_existing_objects_matched()
+            if failures:
+                log.warning(f"skipped unreadable checkpoint(s): {'; '.join(failures)}")
+            return
+        except (tf.errors.OpError, ValueError, AssertionError) as ex:
+            failures.append(f"{Path(path).name} ({type(ex).__name__})")
+    raise DataError(f"no readable checkpoint in {run_dir / 'checkpoints'} ({'; '.join(failures) or 'none'}); start a new run")
+
+
+def _summary(row: dict, epochs: int) -> str:
+    def parts(split: str) -> str:
+        return " ".join(f"{k.split('/', 1)[1]}={v:.5g}" for k, v in row.items() if k.startswith(f"{split}/"))
+
+    held = " | ".join(f"{split} {parts(split)}" for split in ("val", "test") if any(k.startswith(split) for k in row))
+    return f"epoch {row['epoch']}/{epochs} {row['seconds']:.1f}s | train {parts('train')} | {held}"
+
+
+def _save_model(vae: VAE, path: Path) -> None:
+    tmp = path.with_name(f".{path.stem}.tmp.keras")  # Keras insists on the .keras suffix
+    vae.save(tmp)
+    tmp.replace(path)
+
+
+def _write_run_info(run_dir: Path, data: Splits, device: str) -> None:
+    info = {
+        "data_source": data.source,
+        "image_shape": list(data.image_shape),
+        "class_names": list(data.class_names),
+        "train_images": len(data.train_images),
+        "validation_images": len(data.validation_images),
+        "test_images": len(data.test_images),
+        "device": device,
+        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
+    }
+    atomic_write_text(run_dir / "run.json", json.dumps(info, indent=2) + "\n")
+
+
+def load_model(run_dir: Path) -> VAE:
+    """The final model of a run folder."""
+    path = Path(run_dir) / "model.keras"
+    if not path.is_file():
+        raise DataError(f"{run_dir} has no model.keras; is it a finished vaecli run? (resume it with vae train resume={run_dir})")
+    return keras.saving.load_model(path)
