@@ -1,0 +1,35 @@
+# The two commands of the README. Each installs what it needs first.
+#   make train   trains the MMD-VAE on Fashion-MNIST (vae train model=mmd dataset=fashion)
+#   make test    runs the test suite
+# ARGS passes extra overrides: make train ARGS="trainer.epochs=5"
+
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+
+.PHONY: install data train test bench clean
+
+$(BIN)/vae: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	@touch $@
+
+install: $(BIN)/vae
+
+# Debian/Ubuntu ship the full Fashion-MNIST; elsewhere tensorflow-datasets downloads it on first use.
+data:
+	@if [ ! -d /usr/share/datasets/fashion-mnist ] && command -v apt-get >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+		($$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist) \
+			|| echo "could not install dataset-fashion-mnist; vae will try tensorflow-datasets"; \
+	fi
+
+train: install data
+	$(BIN)/vae train model=mmd dataset=fashion $(ARGS)
+
+test: install data
+	$(BIN)/python -m pytest $(ARGS)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,107 @@
+"""The `vae` console script, run as a user runs it: in a subprocess, from a scratch directory."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vaecli.metrics_log import read_metrics
+
+VAE = shutil.which("vae", path=str(Path(sys.executable).parent)) or "vae"
+
+
+def vae(*args, cwd, env=None, timeout=300):
+    return subprocess.run(
+        [VAE, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def quick_args(data):
+    return ["model=elbo", "dataset=mnist", f"dataset.path={data}", "trainer.batch_size=50", "figures.grid_size=4",
+            "figures.scatter_points=200", "trainer.eval_at_end=false"]
+
+
+def error_line(result):
+    """The one line of a failed command, TensorFlow's own error lines aside."""
+    lines = [line for line in result.stderr.splitlines() if line.strip() and "cuInit" not in line]
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    return lines[0]
+
+
+def test_usage(tmp_path):
+    result = vae("--help", cwd=tmp_path)
+    assert result.returncode == 0 and "train" in result.stdout and "report" in result.stdout
+    result = vae("fly", cwd=tmp_path)
+    assert result.returncode == 2 and "unknown command 'fly'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["model=nonsense"], 2, "vae train: error: unknown model 'nonsense'; choose one of: elbo, mmd"),
+        (["latent_dim=0"], 2, "vae train: error: latent_dim must be > 0, got 0; e.g. latent_dim=2"),
+        (["dataset.path=/does/not/exist"], 2, "vae train: error: dataset.path=/does/not/exist does not exist"),
+        (["latent_dim=abc"], 2, "vae train: error: latent_dim: Value 'abc' of type 'str' could not be converted to Integer"),
+        (["trainer.epoch=3"], 2, "vae train: error: unknown option 'trainer.epoch'"),
+    ],
+)
+def test_bad_input_is_one_line(tmp_path, args, code, message):
+    result = vae("train", *args, cwd=tmp_path)
+    assert result.returncode == code
+    assert error_line(result).startswith(message)
+    assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").rglob("*.csv"))
+
+
+def test_full_error_shows_the_traceback(tmp_path):
+    result = vae("train", "latent_dim=0", cwd=tmp_path, env={"HYDRA_FULL_ERROR": "1"})
+    assert result.returncode != 0 and "Traceback" in result.stderr
+
+
+@pytest.mark.slow
+def test_train_then_resume_through_the_console_script(tmp_path, tiny_mnist):
+    result = vae("train", *quick_args(tiny_mnist), "trainer.epochs=2", "trainer.plot_every=1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "epoch 2/2" in result.stdout and "device: CPU" in result.stdout
+    (run,) = (tmp_path / "outputs").iterdir()
+    assert run.name.endswith("_elbo_mnist")
+    for name in ("config.yaml", "metrics.csv", "model.keras", "run.json", "train.log", ".hydra", "checkpoints", "tensorboard"):
+        assert (run / name).exists(), name
+    assert len(list((run / "figures").glob("*.png"))) == 8
+
+    result = vae("train", f"resume={run}", "trainer.epochs=3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "resumed" in result.stdout and "epoch 3/3" in result.stdout and "epoch 1/3" not in result.stdout
+    assert [r["epoch"] for r in read_metrics(run / "metrics.csv")] == [1, 2, 3]
+    assert len(list((tmp_path / "outputs").iterdir())) == 1  # continued in place
+
+    result = vae("train", f"resume={run}", "model=mmd", cwd=tmp_path)
+    assert result.returncode == 2 and "was trained with model=" in error_line(result)
+
+
+@pytest.mark.slow
+def test_sweep_gives_each_job_its_own_folder(tmp_path, tiny_mnist):
+    result = vae("train", "-m", *quick_args(tiny_mnist)[1:], "model=elbo,mmd", "latent_dim=2,3",
+                 "trainer.epochs=1", "trainer.quiet=true", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (sweep,) = (tmp_path / "outputs" / "multirun").iterdir()
+    jobs = sorted(p.name for p in sweep.iterdir() if p.is_dir())
+    assert [job.split("_", 1)[0] for job in jobs] == ["0", "1", "2", "3"]
+    assert {job.split("_", 1)[1] for job in jobs} == {
+        f"dataset=mnist,latent_dim={d},model={m},trainer.batch_size=50,trainer.epochs=1" for d in (2, 3) for m in ("elbo", "mmd")
+    }
+    for job in jobs:
+        assert [r["epoch"] for r in read_metrics(sweep / job / "metrics.csv")] == [1]
+        assert (sweep / job / "model.keras").is_file()
+
+
+@pytest.mark.slow
+def test_a_failing_sweep_job_does_not_stop_the_others(tmp_path, tiny_mnist):
+    result = vae("train", "-m", *quick_args(tiny_mnist), "trainer.epochs=1", "trainer.batch_size=50,5000", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "1 sweep job(s) failed" in result.stderr and "trainer.batch_size=5000" in result.stderr
+    assert len(list((tmp_path / "outputs" / "multirun").rglob("model.keras"))) == 1

@@ -1,0 +1,40 @@
+"""The wheel, installed into a fresh virtual environment, runs `vae train` from outside the repository."""
+
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run(*args, **kwargs):
+    result = subprocess.run(list(args), capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL, **kwargs)
+    assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.mark.slow
+def test_installed_wheel_trains_outside_the_repo(tmp_path, tiny_mnist):
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path / "dist"), str(REPO))
+    (wheel,) = (tmp_path / "dist").glob("vaecli-*.whl")
+
+    venv = tmp_path / "venv"
+    run(sys.executable, "-m", "venv", str(venv))
+    python = venv / "bin" / "python"
+    run(str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel))
+    # The heavy dependencies come from this environment's site-packages, read as a plain
+    # path: its .pth files (the editable install of this checkout among them) stay inactive.
+    site = run(str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip()
+    Path(site, "_parent_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    where = run(str(python), "-c", "import vaecli, vaecli.conf; print(vaecli.__file__)", cwd=elsewhere).stdout
+    assert where.startswith(str(venv)), where
+    run(str(venv / "bin" / "vae"), "train", "model=mmd", "dataset=mnist", f"dataset.path={tiny_mnist}", "trainer.epochs=1",
+        "trainer.batch_size=50", "trainer.eval_at_end=false", "figures.grid_size=4", "figures.scatter_points=200", cwd=elsewhere)
+    (run_dir,) = (elsewhere / "outputs").iterdir()
+    assert (run_dir / "model.keras").is_file() and (run_dir / "metrics.csv").is_file()

@@ -1,0 +1,82 @@
+"""The `vae` command: picks a subcommand and turns any error into one line and an exit code.
+
+Each subcommand is a Hydra app in vaecli/commands/; this module only dispatches.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+# TensorFlow logs dozens of INFO/WARNING lines at import; level 2 hides those, errors still show.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+COMMANDS = {
+    "train": "train a VAE: vae train model=mmd dataset=fashion [overrides]; -m for sweeps",
+    "eval": "measure a finished run: vae eval run=outputs/<run>",
+    "report": "one HTML page comparing runs: vae report [dirs=[outputs]]",
+    "bench": "training throughput against baselines: vae bench",
+}
+
+USAGE = "usage: vae {" + ",".join(COMMANDS) + "} [hydra overrides]\n\n" + "\n".join(
+    f"  {name:<7} {text}" for name, text in COMMANDS.items()
+) + "\n\n`vae COMMAND --help` lists a command's options; HYDRA_FULL_ERROR=1 shows tracebacks."
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0 if args else 2
+    if args[0] == "--version":
+        from vaecli import __version__
+
+        print(f"vaecli {__version__}")
+        return 0
+    name, rest = args[0], args[1:]
+    if name not in COMMANDS:
+        print(f"vae: error: unknown command '{name}'; choose one of: {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    return _run(name, rest)
+
+
+def _run(name: str, rest: list[str]) -> int:
+    from vaecli.errors import VaeError, describe_config_error
+
+    user_wants_traceback = os.environ.get("HYDRA_FULL_ERROR") == "1"
+    # Hydra prints multi-line reports of its own unless this is set; we want the exception.
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    saved_argv = sys.argv
+    sys.argv = [f"vae {name}", *rest]
+    try:
+        importlib.import_module(f"vaecli.commands.{name}").main()
+        return 0
+    except SystemExit as ex:  # argparse inside Hydra (--help, bad flags) exits by itself
+        return ex.code if isinstance(ex.code, int) else (0 if ex.code is None else 1)
+    except KeyboardInterrupt:
+        print(f"vae {name}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as ex:
+        if user_wants_traceback:
+            raise
+        if isinstance(ex, VaeError):
+            message, code = str(ex), ex.exit_code
+        elif (described := describe_config_error(ex)) is not None:
+            message, code = described, 2
+        else:
+            message, code = f"internal error: {type(ex).__name__}: {ex} (HYDRA_FULL_ERROR=1 shows the traceback)", 1
+        print(f"vae {name}: error: {_one_line(message)}", file=sys.stderr)
+        return code
+    finally:
+        sys.argv = saved_argv
+        if not user_wants_traceback:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""One thin Hydra app per `vae` subcommand: compose the config, call the library.
+
+`catch_job_errors` keeps an exception raised inside a Hydra job from reaching Hydra,
+which would print a report of its own; `vae` then prints it as one line. In a sweep
+the other jobs still run, and the sweep fails at the end, naming the failed jobs.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+
+from vaecli.errors import VaeError, describe_config_error
+
+log = logging.getLogger(__name__)
+
+
+class JobFailures:
+    def __init__(self) -> None:
+        self.failures: list[tuple[str, BaseException]] = []
+
+    def catch(self, task):
+        @functools.wraps(task)
+        def wrapper(cfg):
+            try:
+                return task(cfg)
+            except Exception as ex:
+                hydra_cfg = HydraConfig.get()
+                if hydra_cfg.mode != RunMode.MULTIRUN:
+                    self.failures.append(("", ex))
+                    return None
+                job = f"job {hydra_cfg.job.num} ({' '.join(hydra_cfg.overrides.task)})"
+                self.failures.append((job, ex))
+                log.error(f"{job} failed: {_message(ex)}")
+                return None
+
+        return wrapper
+
+    def raise_if_any(self) -> None:
+        if not self.failures:
+            return
+        if len(self.failures) == 1 and not self.failures[0][0]:
+            raise self.failures[0][1]
+        first = self.failures[0][1]
+        error = VaeError(f"{len(self.failures)} sweep job(s) failed; first, {self.failures[0][0]}: {_message(first)}")
+        error.exit_code = getattr(first, "exit_code", 1)
+        raise error from first
+
+
+def _message(ex: BaseException) -> str:
+    if isinstance(ex, VaeError):
+        return str(ex)
+    return describe_config_error(ex) or f"{type(ex).__name__}: {ex}"

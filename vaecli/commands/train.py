@@ -1,0 +1,63 @@
+"""`vae train [overrides]`: compose the config, then vaecli.training.train does the work."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from vaecli.commands import JobFailures
+from vaecli.config import register_schemas, to_object
+from vaecli.errors import ConfigError, DataError
+
+register_schemas()
+failures = JobFailures()
+
+
+@hydra.main(version_base="1.3", config_path="pkg://vaecli.conf", config_name="train")
+@failures.catch
+def _train(cfg: DictConfig) -> float:
+    config = to_object(cfg)  # range checks, before TensorFlow is even imported
+    from vaecli.quiet_tf import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
+    from vaecli.training import train
+
+    final = train(config, Path(HydraConfig.get().runtime.output_dir))
+    return final.get("test/loss", float("nan"))  # what a Hydra sweeper (e.g. Optuna) would minimise
+
+
+def main() -> None:
+    sys.argv = [sys.argv[0], *resume_overrides(sys.argv[1:])]
+    _train()
+    failures.raise_if_any()
+
+
+def resume_overrides(args: list[str]) -> list[str]:
+    """`resume=DIR` continues DIR: its own overrides first, the new ones after, output into DIR.
+
+    Other overrides may change what does not change the model (e.g. trainer.epochs=80 to
+    train longer); train() refuses a different model.
+    """
+    resume = [a.split("=", 1)[1] for a in args if a.startswith("resume=")]
+    if not resume or resume[-1] in ("", "null"):
+        return args
+    if "-m" in args or "--multirun" in args:
+        raise ConfigError("resume= continues one run; drop -m/--multirun")
+    run_dir = Path(resume[-1]).expanduser().resolve()
+    saved = run_dir / ".hydra" / "overrides.yaml"
+    if not run_dir.is_dir():
+        raise ConfigError(f"resume={resume[-1]} is not a folder; pass a run folder under outputs/")
+    if not saved.is_file():
+        raise DataError(f"resume={resume[-1]} is not a vaecli run folder (no .hydra/overrides.yaml); pass a run folder under outputs/")
+    new = [a for a in args if not a.startswith("resume=")]
+    new_keys = {_key(a) for a in new if "=" in a}
+    earlier = [a for a in OmegaConf.load(saved) if _key(a) not in new_keys and not a.startswith("resume=")]
+    return [*earlier, *new, f"resume='{run_dir}'", f"hydra.run.dir='{run_dir}'"]
+
+
+def _key(override: str) -> str:
+    return override.split("=", 1)[0].lstrip("+~")
