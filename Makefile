@@ -7,7 +7,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: install data train test bench clean
+.PHONY: install data browser train test bench clean
 
 $(BIN)/vae: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,18 +17,23 @@ $(BIN)/vae: pyproject.toml
 
 install: $(BIN)/vae
 
-# Debian/Ubuntu ship the full Fashion-MNIST; elsewhere tensorflow-datasets downloads it on first use.
-data:
-	@if [ ! -d /usr/share/datasets/fashion-mnist ] && command -v apt-get >/dev/null; then \
+# Debian packages, where apt is there: the full Fashion-MNIST (elsewhere tensorflow-datasets
+# downloads it on first use), and chromium for the report's browser test (skipped without it).
+APT_INSTALL = if command -v apt-get >/dev/null; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
-		($$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist) \
-			|| echo "could not install dataset-fashion-mnist; vae will try tensorflow-datasets"; \
+		($$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(1)) || echo "could not install $(1)"; \
 	fi
+
+data:
+	@[ -d /usr/share/datasets/fashion-mnist ] || { $(call APT_INSTALL,dataset-fashion-mnist); }
+
+browser:
+	@command -v chromedriver >/dev/null || { $(call APT_INSTALL,chromium chromium-driver); }
 
 train: install data
 	$(BIN)/vae train model=mmd dataset=fashion $(ARGS)
 
-test: install data
+test: install data browser
 	$(BIN)/python -m pytest $(ARGS)
 
 clean:

@@ -99,3 +99,33 @@ def quick(compose, tiny_mnist):
         )
 
     return _quick
+
+
+def run_vae(*args, cwd, env=None, timeout=600):
+    """The `vae` console script of this environment, run as a user runs it."""
+    import shutil
+    import subprocess
+    import sys
+
+    vae = shutil.which("vae", path=str(Path(sys.executable).parent)) or "vae"
+    return subprocess.run(
+        [vae, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
+
+
+TINY_TRAIN = ["dataset=mnist", "trainer.batch_size=50", "trainer.learning_rate=1e-3", "figures.grid_size=4", "figures.scatter_points=200"]
+TINY_EVAL = ["eval.iw_samples=10", "eval.iw_subset=50", "eval.prior_samples=500", "eval.mmd_samples=200"]
+
+
+@pytest.fixture(scope="session")
+def tiny_sweep(tiny_mnist, tmp_path_factory) -> Path:
+    """A real `vae train -m model=elbo,mmd seed=0,1` sweep, evaluated at the end of each job."""
+    cwd = tmp_path_factory.mktemp("sweep")
+    result = run_vae(
+        "train", "-m", "model=elbo,mmd", "seed=0,1", f"dataset.path={tiny_mnist}", "trainer.epochs=3", "trainer.quiet=true",
+        f"eval.classifier_cache={cwd / 'cache'}", *TINY_TRAIN, *TINY_EVAL, cwd=cwd,
+    )
+    assert result.returncode == 0, result.stderr
+    (sweep,) = (cwd / "outputs" / "multirun").iterdir()
+    return sweep

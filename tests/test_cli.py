@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from vaecli.metrics_log import read_metrics
+from vaecli.history import read_metrics
 
 VAE = shutil.which("vae", path=str(Path(sys.executable).parent)) or "vae"
 
@@ -84,19 +84,25 @@ def test_train_then_resume_through_the_console_script(tmp_path, tiny_mnist):
 
 
 @pytest.mark.slow
-def test_sweep_gives_each_job_its_own_folder(tmp_path, tiny_mnist):
-    result = vae("train", "-m", *quick_args(tiny_mnist)[1:], "model=elbo,mmd", "latent_dim=2,3",
-                 "trainer.epochs=1", "trainer.quiet=true", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    (sweep,) = (tmp_path / "outputs" / "multirun").iterdir()
-    jobs = sorted(p.name for p in sweep.iterdir() if p.is_dir())
+def test_sweep_gives_each_job_its_own_folder(tiny_sweep):
+    jobs = sorted(p.name for p in tiny_sweep.iterdir() if p.is_dir())
     assert [job.split("_", 1)[0] for job in jobs] == ["0", "1", "2", "3"]
     assert {job.split("_", 1)[1] for job in jobs} == {
-        f"dataset=mnist,latent_dim={d},model={m},trainer.batch_size=50,trainer.epochs=1" for d in (2, 3) for m in ("elbo", "mmd")
+        f"dataset=mnist,eval.iw_samples=10,eval.iw_subset=50,eval.mmd_samples=200,eval.prior_samples=500,model={m},seed={s},"
+        "trainer.batch_size=50,trainer.epochs=3,trainer.learning_rate=0.001" for m in ("elbo", "mmd") for s in (0, 1)
     }
     for job in jobs:
-        assert [r["epoch"] for r in read_metrics(sweep / job / "metrics.csv")] == [1]
-        assert (sweep / job / "model.keras").is_file()
+        assert [r["epoch"] for r in read_metrics(tiny_sweep / job / "metrics.csv")] == [1, 2, 3]
+        assert (tiny_sweep / job / "model.keras").is_file() and (tiny_sweep / job / "metrics.json").is_file()
+
+
+def test_eval_and_report_errors_are_one_line(tmp_path):
+    result = vae("eval", f"run={tmp_path}", cwd=tmp_path)
+    assert result.returncode == 3 and "is not a vaecli run folder" in error_line(result)
+    result = vae("eval", cwd=tmp_path)
+    assert result.returncode == 2 and "run" in error_line(result)
+    result = vae("report", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 3 and "no vaecli runs under" in error_line(result)
 
 
 @pytest.mark.slow

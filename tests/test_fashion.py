@@ -3,7 +3,7 @@
 import pytest
 
 from vaecli.data import load_dataset
-from vaecli.metrics_log import read_metrics
+from vaecli.history import read_metrics
 from vaecli.training import train
 
 

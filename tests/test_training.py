@@ -8,7 +8,7 @@ import tensorflow as tf
 from matplotlib.image import imread
 
 from vaecli.errors import ConfigError, TrainingError
-from vaecli.metrics_log import read_metrics
+from vaecli.history import read_metrics
 from vaecli.training import load_model, train
 
 

@@ -172,9 +172,8 @@ class FiguresConfig:
 
 @dataclass
 class EvalConfig:
-    """Options of `vae eval` (also run at the end of `vae train`)."""
+    """Options of `vae eval` (also run at the end of `vae train`, as its `eval` node)."""
 
-    run: Optional[str] = None  # the run folder to evaluate (`vae eval run=DIR`)
     iw_samples: int = 100  # K of the importance-weighted log p(x) bound
     iw_subset: int = 1000  # test images for the IW bound (it costs K decoder passes each)
     prior_samples: int = 10000  # decoded prior samples for the Frechet distance and diversity
@@ -183,6 +182,7 @@ class EvalConfig:
     mmd_samples: int = 2000  # codes and N(0, I) draws for the prior-fit MMD
     confidence: float = 0.9  # a decoded grid cell counts as a recognisable object at this confidence
     batch_size: int = 500
+    classifier_cache: Optional[str] = None  # None: ~/.cache/vaecli/classifiers (XDG_CACHE_HOME)
 
     def __post_init__(self) -> None:
         _positive("eval.iw_samples", self.iw_samples, "100")
@@ -212,6 +212,35 @@ class TrainConfig:
         _require(self.seed >= 0, f"seed must be >= 0, got {self.seed}; e.g. seed=0")
 
 
+@dataclass
+class EvalCommandConfig(EvalConfig):
+    """The root of `vae eval`'s config: the eval options and the run to measure."""
+
+    run: str = MISSING  # the run folder: vae eval run=outputs/<run>
+
+
+@dataclass
+class ReportConfig:
+    """The root of `vae report`'s config."""
+
+    dirs: list[str] = field(default_factory=lambda: ["outputs"])  # folders searched for runs, recursively
+    out: Optional[str] = None  # None: report.html in the first of dirs
+    title: str = "vaecli runs"
+
+
+MODEL_SCHEMAS = {"elbo": ElboConfig, "mmd": MmdConfig}
+
+
+def load_train_config(path) -> TrainConfig:
+    """A run's saved config.yaml, typed and checked like a freshly composed one."""
+    saved = OmegaConf.load(path)
+    model_name = OmegaConf.select(saved, "model.name")
+    if model_name not in MODEL_SCHEMAS:
+        raise ConfigError(f"{path}: model.name={model_name} is not elbo or mmd")
+    schema = OmegaConf.structured(TrainConfig(model=MODEL_SCHEMAS[model_name]()))
+    return OmegaConf.to_object(OmegaConf.merge(schema, saved))  # type: ignore[return-value]
+
+
 def register_schemas() -> None:
     """Make the schemas known to Hydra; conf/*.yaml name them in their defaults lists.
 
@@ -220,6 +249,8 @@ def register_schemas() -> None:
     """
     cs = ConfigStore.instance()
     cs.store(name="train_schema", node=TrainConfig)
+    cs.store(name="eval_schema", node=EvalCommandConfig)
+    cs.store(name="report_schema", node=ReportConfig)
     cs.store(group="schema/model", name="elbo", node=ElboConfig)
     cs.store(group="schema/model", name="mmd", node=MmdConfig)
 

@@ -11,6 +11,8 @@ Exit codes (README, "Exit codes"):
 
 from __future__ import annotations
 
+import re
+
 
 class VaeError(Exception):
     """An error with a one-line message that names the problem and the fix."""
@@ -66,6 +68,8 @@ def describe_config_error(ex: BaseException) -> str | None:
     if isinstance(cause, (ConfigKeyError, ConfigAttributeError)):
         key = getattr(cause, "full_key", "") or getattr(cause, "key", "")
         return f"unknown option '{key}' ({_first_line(cause.msg)}); add --cfg job to list the options"
+    if isinstance(cause, OmegaConfBaseException) and (missing := re.search(r"Missing mandatory value: ([\w.]+)", str(cause))):
+        return f"{missing.group(1)} is required; pass {missing.group(1)}=..."
     if isinstance(cause, OmegaConfBaseException):
         key = getattr(cause, "full_key", "")
         message = _first_line(getattr(cause, "msg", None) or str(cause))

@@ -24,8 +24,6 @@ from vaecli.atomic import atomic_write_bytes
 from vaecli.config import FiguresConfig
 from vaecli.models.networks import decode_codes, encode_images
 
-KINDS = ("latent", "grid", "samples", "reconstructions")
-
 
 @dataclass(frozen=True)
 class LatentPlane:

@@ -9,6 +9,8 @@ matplotlib.use("Agg")  # files only; no display on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+KINDS = ("latent", "grid", "samples", "reconstructions")  # the run's figures, figures/<kind>_epochNNN.png
+
 
 def tile(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
     """rows*cols images (N, H, W, C) as one (rows*H, cols*W, C) mosaic, row by row."""

@@ -29,7 +29,7 @@ from vaecli.atomic import atomic_write_text
 from vaecli.config import TrainConfig
 from vaecli.data import Splits, eval_pipeline, load_dataset, training_batches
 from vaecli.errors import ConfigError, DataError, TrainingError
-from vaecli.metrics_log import MetricsLog
+from vaecli.history import History
 from vaecli.models.networks import VAE, build_vae
 from vaecli.models.objectives import make_objective
 
@@ -180,7 +180,7 @@ def train(cfg: TrainConfig, run_dir: Path) -> dict[str, float]:
         _restore_latest(manager, checkpoint, run_dir)
         optimizer.learning_rate.assign(cfg.trainer.learning_rate)  # the command line wins over the checkpoint
         log.info(f"resumed {run_dir} after epoch {int(epoch.numpy())} of {cfg.trainer.epochs}")
-    history = MetricsLog(run_dir / "metrics.csv", keep_through_epoch=int(epoch.numpy()))
+    history = History(run_dir / "metrics.csv", keep_through_epoch=int(epoch.numpy()))
 
     batch_shape = (cfg.trainer.batch_size, *data.image_shape)
     steps = Steps(vae, objective, optimizer, rng, cfg.trainer, batch_shape)

@@ -26,7 +26,12 @@ def _train(cfg: DictConfig) -> float:
     import_tensorflow_quietly()
     from vaecli.training import train
 
-    final = train(config, Path(HydraConfig.get().runtime.output_dir))
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    final = train(config, run_dir)
+    if config.trainer.eval_at_end:
+        from vaecli.evaluation import evaluate_run
+
+        evaluate_run(run_dir, config.eval)
     return final.get("test/loss", float("nan"))  # what a Hydra sweeper (e.g. Optuna) would minimise
 
 

@@ -1,4 +1,8 @@
-"""metrics.csv: one row per finished epoch, rewritten atomically, so it never has a gap, a duplicate or half a row."""
+"""metrics.csv, the per-epoch history.
+
+One row per finished epoch, the whole file rewritten atomically, so it never has a gap,
+a duplicate or half a row.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from pathlib import Path
 from vaecli.atomic import atomic_write_text
 
 
-class MetricsLog:
+class History:
     def __init__(self, path: Path, keep_through_epoch: int = 0):
         """Open `path`, keeping the rows of epochs 1..keep_through_epoch (those a checkpoint covers)."""
         self.path = Path(path)

@@ -1,0 +1,73 @@
+"""`vae report` over a real sweep: grouping, seed averages, and the page in a real browser."""
+
+import shutil
+import statistics
+
+import pytest
+
+from conftest import run_vae
+from vaecli.errors import DataError
+from vaecli.report import aggregate, find_runs, write_report
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+
+
+@pytest.mark.slow
+def test_runs_are_grouped_and_seeds_averaged(tiny_sweep):
+    runs = find_runs([tiny_sweep.parent])
+    assert len(runs) == 4 and {r.group for r in runs} == {str(tiny_sweep)}
+    rows = aggregate(runs)
+    assert sorted((r["model"], sorted(r["seeds"])) for r in rows) == [("elbo", [0, 1]), ("mmd", [0, 1])]
+    for row in rows:
+        per_seed = [run.values["knn5_accuracy"] for run in row["runs"]]
+        mean, sd, n = row["summary"]["knn5_accuracy"]
+        assert n == 2 and mean == pytest.approx(statistics.fmean(per_seed)) and sd == pytest.approx(statistics.stdev(per_seed))
+
+
+def test_empty_folder_is_an_error(tmp_path):
+    with pytest.raises(DataError, match="no vaecli runs under"):
+        write_report([tmp_path], tmp_path / "report.html")
+
+
+@pytest.fixture(scope="module")
+def page(tiny_sweep):
+    result = run_vae("report", str(tiny_sweep), cwd=tiny_sweep)
+    assert result.returncode == 0, result.stderr
+    return tiny_sweep / "report.html"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver")
+def test_page_in_a_headless_browser(page):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        driver.get(page.as_uri())
+        assert driver.title == "vaecli runs"
+        images = driver.find_elements(By.TAG_NAME, "img")
+        assert len(images) == 2 * 5  # two configurations: four figures and the curves each
+        assert all(driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img) for img in images)
+        table = driver.find_element(By.ID, "runs")
+        header = next(th for th in table.find_elements(By.TAG_NAME, "th") if th.text.startswith("5-NN"))
+        column = [th.text for th in table.find_elements(By.TAG_NAME, "th")].index(header.text)
+
+        def column_values():
+            return [float(row.find_elements(By.TAG_NAME, "td")[column].get_attribute("data-value"))
+                    for row in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+
+        header.click()
+        assert column_values() == sorted(column_values()) and "asc" in header.get_attribute("class")
+        header.click()
+        assert column_values() == sorted(column_values(), reverse=True)
+        links = [a.get_attribute("href") for a in table.find_elements(By.TAG_NAME, "a")]
+        assert len(links) == 4 and all(link.startswith("file://") for link in links)
+    finally:
+        driver.quit()

@@ -1,0 +1,109 @@
+"""`vae eval`: every metric of a finished run on its test split, written to <run>/metrics.json."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+from omegaconf import OmegaConf
+
+from vaecli import metrics
+from vaecli.atomic import atomic_write_text
+from vaecli.classifier import reference_classifier
+from vaecli.config import EvalConfig, TrainConfig, load_train_config
+from vaecli.data import load_dataset
+from vaecli.errors import DataError
+from vaecli.figures import grid_values, latent_plane
+from vaecli.models.networks import decode_codes, encode_images
+from vaecli.models.objectives import ElboObjective
+from vaecli.training import load_model
+
+log = logging.getLogger(__name__)
+
+
+def load_run_config(run_dir: Path) -> TrainConfig:
+    """The TrainConfig a run folder was trained with."""
+    path = Path(run_dir) / "config.yaml"
+    if not path.is_file():
+        raise DataError(f"{run_dir} is not a vaecli run folder (no config.yaml); pass a folder under outputs/ that `vae train` wrote")
+    return load_train_config(path)
+
+
+def evaluate_run(run_dir: Path, cfg: EvalConfig) -> dict:
+    run_dir = Path(run_dir)
+    train_cfg = load_run_config(run_dir)
+    vae = load_model(run_dir)
+    data = load_dataset(train_cfg.dataset, seed=train_cfg.seed)
+    started = time.perf_counter()
+    rng = np.random.default_rng(train_cfg.seed)
+    test_x = data.test_images.astype(np.float32) / 255.0
+    results: dict = {}
+
+    log.info("eval: reconstructions and likelihood bounds")
+    test_codes = encode_images(vae, data.test_images, cfg.batch_size)
+    train_codes = encode_images(vae, data.train_images, cfg.batch_size)
+    results.update(metrics.reconstruction_errors(test_x, decode_codes(vae, test_codes, cfg.batch_size)))
+    if vae.stochastic:
+        results["elbo"] = _test_elbo(vae, test_x, cfg.batch_size, train_cfg.seed)
+        subset = test_x[rng.permutation(len(test_x))[: cfg.iw_subset]]
+        results.update(metrics.likelihood_bounds(vae, subset, cfg.iw_samples, cfg.batch_size, train_cfg.seed))
+
+    log.info("eval: latent space")
+    for k in cfg.knn_neighbours:
+        results[f"knn{k}_accuracy"] = metrics.knn_accuracy(train_codes, data.train_labels, test_codes, data.test_labels, k)
+    results["probe_accuracy"] = metrics.probe_accuracy(train_codes, data.train_labels, test_codes, data.test_labels, cfg.probe_max_iter)
+    results["silhouette"] = metrics.silhouette(test_codes, data.test_labels, seed=train_cfg.seed)
+    results["prior_mmd"] = metrics.prior_mmd(test_codes, cfg.mmd_samples, seed=train_cfg.seed)
+    results.update(metrics.code_moments(test_codes))
+    results["active_units"] = metrics.active_units(test_codes)
+
+    log.info("eval: samples, judged by the reference classifier")
+    full = load_dataset(replace(train_cfg.dataset, train_size=None, validation_size=0), seed=0)
+    judge = reference_classifier(full, Path(cfg.classifier_cache) if cfg.classifier_cache else None)
+    samples = decode_codes(vae, rng.standard_normal((cfg.prior_samples, vae.latent_dim)).astype(np.float32), cfg.batch_size)
+    plane = latent_plane(test_codes)
+    axis = grid_values(train_cfg.figures.grid_size, train_cfg.figures.grid_quantile)
+    u, v = np.meshgrid(axis, axis)
+    grid = decode_codes(vae, plane.lift(np.stack([u.ravel(), v.ravel()], 1)).astype(np.float32), cfg.batch_size)
+    test_features, _ = judge.predict(test_x)
+    sample_features, sample_probabilities = judge.predict(samples)
+    _, grid_probabilities = judge.predict(grid)
+    results["classifier_test_accuracy"] = judge.test_accuracy
+    results["frechet_distance"] = metrics.frechet_distance(sample_features, test_features)
+    results["grid_confident_share"] = metrics.confident_share(grid_probabilities, cfg.confidence)
+    results["sample_confident_share"] = metrics.confident_share(sample_probabilities, cfg.confidence)
+    results["sample_class_entropy"] = metrics.class_entropy(sample_probabilities)
+    results["sample_sharpness_ratio"] = metrics.sharpness(samples[:1000]) / metrics.sharpness(test_x[:1000])
+
+    report = {
+        "run": {
+            "model": train_cfg.model.name,
+            "dataset": train_cfg.dataset.name,
+            "latent_dim": train_cfg.latent_dim,
+            "seed": train_cfg.seed,
+            "train_images": len(data.train_images),
+            "test_images": len(data.test_images),
+        },
+        "settings": OmegaConf.to_container(OmegaConf.structured(cfg)),
+        "metrics": results,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    atomic_write_text(run_dir / "metrics.json", json.dumps(report, indent=2) + "\n")
+    log.info("eval: " + " ".join(f"{k}={v:.4g}" for k, v in results.items() if isinstance(v, float)))
+    return report
+
+
+def _test_elbo(vae, images: np.ndarray, batch_size: int, seed: int) -> float:
+    """The ELBO (nats per image; closed-form KL, one z per image) over the whole test split."""
+    objective = ElboObjective(vae.latent_dim, kl="analytic")
+    rng = tf.random.Generator.from_seed(seed)
+    total = 0.0
+    for start in range(0, len(images), batch_size):
+        batch = images[start : start + batch_size]
+        total += float(objective(vae, tf.constant(batch), rng)["elbo"]) * len(batch)
+    return total / len(images)

@@ -1,0 +1,154 @@
+"""Evaluation metrics as functions of arrays (and, for the likelihood bounds, of a model).
+
+Each says what it measures and which direction is better; README.md, "Metrics", repeats it.
+scikit-learn does the neighbours, the probe and the silhouette.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import tensorflow as tf
+from scipy import ndimage
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import silhouette_score
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from vaecli.models.objectives import bernoulli_log_likelihood, imq_kernel, log_normal_pdf, mmd
+
+EPS = 1e-6
+
+# ---------------------------------------------------------------- reconstruction
+
+
+def reconstruction_errors(images: np.ndarray, decoded: np.ndarray) -> dict[str, float]:
+    """Per-image Bernoulli cross-entropy (nats, summed over pixels) and per-pixel MSE; lower is better."""
+    p = np.clip(decoded, EPS, 1.0 - EPS)
+    bce = -(images * np.log(p) + (1.0 - images) * np.log(1.0 - p)).reshape(len(images), -1).sum(axis=1)
+    return {"reconstruction_bce": float(bce.mean()), "reconstruction_mse": float(np.mean((images - decoded) ** 2))}
+
+
+# ---------------------------------------------------------------- likelihood bounds
+
+
+def log_weights(vae, images: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """log p(x|z) + log p(z) - log q(z|x) for k draws z ~ q(z|x) per image: a (k, n) array.
+
+    One encoder pass per image and one batched decoder pass over all k*n codes: no Python loop over k.
+    """
+    x = tf.convert_to_tensor(images, tf.float32)
+    head = tf.cast(vae.encoder(x), tf.float32)
+    mean, logvar = head[:, : vae.latent_dim], head[:, vae.latent_dim :]
+    noise = tf.random.stateless_normal((k, *mean.shape), seed=[seed, 0])
+    z = mean[None] + tf.exp(0.5 * logvar)[None] * noise  # (k, n, d)
+    flat_z = tf.reshape(z, (-1, vae.latent_dim))
+    logits = tf.cast(vae.decoder(flat_z), tf.float32)
+    x_k = tf.reshape(tf.broadcast_to(x[None], (k, *x.shape)), (-1, *x.shape[1:]))
+    log_px_z = tf.reshape(bernoulli_log_likelihood(x_k, logits), (k, -1))
+    return (log_px_z + log_normal_pdf(z, 0.0, 0.0) - log_normal_pdf(z, mean[None], logvar[None])).numpy()
+
+
+def likelihood_bounds(vae, images: np.ndarray, k: int, batch_size: int, seed: int = 0) -> dict[str, float]:
+    """Nats per image, higher is better:
+    iw_log_px  the importance-weighted bound log (1/k) sum_i w_i (IWAE; tightens towards log p(x) as k grows),
+    iw_elbo    the ELBO estimated from the same k draws (mean of log w_i); never above iw_log_px.
+    """
+    per_batch = max(1, batch_size // k)  # k decoder passes per image
+    iw, elbo = [], []
+    for start in range(0, len(images), per_batch):
+        w = log_weights(vae, images[start : start + per_batch], k, seed + start)
+        iw.append(_logsumexp(w, axis=0) - math.log(k))
+        elbo.append(w.mean(axis=0))
+    return {"iw_log_px": float(np.concatenate(iw).mean()), "iw_elbo": float(np.concatenate(elbo).mean())}
+
+
+def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
+    top = a.max(axis=axis, keepdims=True)
+    return (top + np.log(np.exp(a - top).sum(axis=axis, keepdims=True))).squeeze(axis)
+
+
+# ---------------------------------------------------------------- latent quality
+
+
+def knn_accuracy(train_codes, train_labels, test_codes, test_labels, k: int) -> float:
+    """Share of test codes whose k nearest training codes vote for their class; higher is better."""
+    return float(KNeighborsClassifier(n_neighbors=k).fit(train_codes, train_labels).score(test_codes, test_labels))
+
+
+def probe_accuracy(train_codes, train_labels, test_codes, test_labels, max_iter: int = 1000) -> float:
+    """Test accuracy of a logistic regression on standardised codes: linearly decodable class; higher is better."""
+    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter))
+    return float(probe.fit(train_codes, train_labels).score(test_codes, test_labels))
+
+
+def silhouette(codes, labels, sample_size: int = 5000, seed: int = 0) -> float:
+    """Silhouette of the classes in code space, in [-1, 1]: compact, separated classes score higher."""
+    return float(silhouette_score(codes, labels, sample_size=min(sample_size, len(codes)), random_state=seed))
+
+
+# ---------------------------------------------------------------- fit to the prior
+
+
+def prior_mmd(codes: np.ndarray, samples: int, seed: int = 0) -> float:
+    """MMD² between codes and as many N(0, I) draws, inverse multiquadratic kernel C/(C+r²) with C = 2d.
+
+    The kernel is the same for every model (WAE's choice for a unit Gaussian prior), so values
+    compare across objectives; ~0 when the codes are distributed like the prior; lower is better.
+    """
+    rng = np.random.default_rng(seed)
+    chosen = codes[rng.permutation(len(codes))[:samples]].astype(np.float32)
+    prior = rng.standard_normal(chosen.shape).astype(np.float32)
+    sigma = math.sqrt(codes.shape[1])  # C = 2 sigma^2 = 2d
+    return float(mmd(tf.constant(chosen), tf.constant(prior), imq_kernel, sigma))
+
+
+def code_moments(codes: np.ndarray) -> dict:
+    """Mean and covariance of the codes (the prior has 0 and I); the norm of the mean: centredness, lower is better."""
+    mean = codes.mean(axis=0)
+    return {
+        "code_mean": mean.tolist(),
+        "code_cov": np.atleast_2d(np.cov(codes, rowvar=False)).tolist(),
+        "code_mean_norm": float(np.linalg.norm(mean)),
+    }
+
+
+def active_units(code_means: np.ndarray, threshold: float = 0.01) -> int:
+    """Dimensions whose code (posterior mean) varies across images: Var_x[E q(z|x)] > threshold."""
+    return int((code_means.var(axis=0) > threshold).sum())
+
+
+# ---------------------------------------------------------------- sample quality
+
+
+def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
+    """||mu_a - mu_b||² + Tr(S_a + S_b - 2 (S_a S_b)^½) between Gaussian fits of two feature sets; lower is better.
+
+    Tr((S_a S_b)^½) is the sum of the square roots of the eigenvalues of S_a S_b, which are real
+    and non-negative for covariance matrices; this stays stable where a matrix square root of a
+    near-singular product (dead ReLU features) does not.
+    """
+    mu_a, mu_b = features_a.mean(axis=0), features_b.mean(axis=0)
+    cov_a, cov_b = np.cov(features_a, rowvar=False), np.cov(features_b, rowvar=False)
+    root_trace = np.sqrt(np.clip(np.linalg.eigvals(cov_a @ cov_b).real, 0.0, None)).sum()
+    return float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2.0 * root_trace)
+
+
+def confident_share(probabilities: np.ndarray, threshold: float) -> float:
+    """Share of images a classifier labels with at least `threshold` confidence: recognisable objects; higher is better."""
+    return float((probabilities.max(axis=1) >= threshold).mean())
+
+
+def class_entropy(probabilities: np.ndarray) -> float:
+    """Entropy (nats) of the predicted classes' histogram: diversity; log(#classes) when all classes are equally common."""
+    counts = np.bincount(probabilities.argmax(axis=1), minlength=probabilities.shape[1])
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+def sharpness(images: np.ndarray) -> float:
+    """Mean squared Laplacian response of images (N, H, W, C) in [0, 1]: edge energy; blur lowers it."""
+    per_channel = [ndimage.laplace(img[..., c].astype(np.float64)) for img in images for c in range(images.shape[-1])]
+    return float(np.mean(np.square(per_channel)))

@@ -1,0 +1,273 @@
+"""`vae report`: one self-contained HTML page comparing every run found under some folders.
+
+The page embeds its images (as small PNG thumbnails), so it can be mailed or committed; each
+thumbnail links to the full-size file in the run folder, relative to the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import os
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from omegaconf import OmegaConf
+from PIL import Image
+
+from vaecli import plots
+from vaecli.atomic import atomic_write_text
+from vaecli.errors import ConfigError, DataError
+from vaecli.history import read_metrics
+
+# The comparison table's metrics: key in metrics.json (or a final metrics.csv column), label, better direction.
+COLUMNS = [
+    ("test/loss", "final test loss", "lower"),
+    ("elbo", "test ELBO (nats)", "higher"),
+    ("iw_log_px", "IW log p(x) (nats)", "higher"),
+    ("reconstruction_bce", "recon. BCE (nats)", "lower"),
+    ("reconstruction_mse", "recon. MSE", "lower"),
+    ("knn1_accuracy", "1-NN acc.", "higher"),
+    ("knn5_accuracy", "5-NN acc.", "higher"),
+    ("probe_accuracy", "linear probe acc.", "higher"),
+    ("silhouette", "silhouette", "higher"),
+    ("prior_mmd", "MMD to prior", "lower"),
+    ("code_mean_norm", "|code mean|", "lower"),
+    ("active_units", "active units", "higher"),
+    ("frechet_distance", "Frechet dist.", "lower"),
+    ("grid_confident_share", "grid recognisable", "higher"),
+    ("sample_confident_share", "samples recognisable", "higher"),
+    ("sample_class_entropy", "sample class entropy", "higher"),
+    ("sample_sharpness_ratio", "sample sharpness", "higher"),
+]
+SETTINGS = ["model", "dataset", "latent_dim", "variant", "train_size", "epochs"]
+
+
+@dataclass
+class Run:
+    path: Path
+    group: str  # the sweep folder, or "single runs"
+    settings: dict
+    seed: int
+    history: list[dict]
+    metrics: dict
+    figures: dict[str, Path] = field(default_factory=dict)  # kind -> latest figure
+
+    @property
+    def values(self) -> dict:
+        final = {k: v for k, v in (self.history[-1] if self.history else {}).items() if k.startswith("test/")}
+        return {**final, **{k: v for k, v in self.metrics.items() if isinstance(v, (int, float))}}
+
+    @property
+    def configuration(self) -> tuple:
+        return (self.group, *(str(self.settings.get(key)) for key in SETTINGS))
+
+
+def find_runs(folders: list[Path]) -> list[Run]:
+    """Every run folder (a config.yaml beside a metrics.csv) under the given folders."""
+    runs = []
+    for folder in folders:
+        if not folder.is_dir():
+            raise ConfigError(f"dirs: {folder} is not a folder; pass folders that hold vaecli runs, e.g. dirs=[outputs]")
+        for config in sorted(folder.rglob("config.yaml")):
+            if config.parent.name != ".hydra" and (config.parent / "metrics.csv").is_file():
+                runs.append(_load_run(config.parent))
+    return runs
+
+
+def _load_run(path: Path) -> Run:
+    cfg = OmegaConf.load(path / "config.yaml")
+    model = cfg.model.name
+    if model == "mmd":
+        kernel = cfg.model.kernel
+        variant = f"{kernel.name}, sigma={kernel.sigma if kernel.sigma is not None else 'd/sqrt2'}, w={cfg.model.mmd_weight:g}"
+    else:
+        variant = f"{cfg.model.kl} KL, weight {cfg.model.kl_weight:g}"
+    settings = {
+        "model": model,
+        "dataset": cfg.dataset.name,
+        "latent_dim": cfg.latent_dim,
+        "variant": variant,
+        "train_size": cfg.dataset.train_size or "all",
+        "epochs": cfg.trainer.epochs,
+    }
+    metrics_path = path / "metrics.json"
+    metrics = json.loads(metrics_path.read_text())["metrics"] if metrics_path.is_file() else {}
+    figures = {}
+    for kind in plots.KINDS:
+        found = sorted((path / "figures").glob(f"{kind}_epoch*.png"))
+        if found:
+            figures[kind] = found[-1]
+    sweep = path.parent if (path.parent / "multirun.yaml").is_file() else None
+    return Run(path, str(sweep) if sweep else "single runs", settings, int(cfg.seed), read_metrics(path / "metrics.csv"), metrics, figures)
+
+
+def aggregate(runs: list[Run]) -> list[dict]:
+    """One row per configuration (seeds pooled): settings, seeds, and per metric (mean, sd, n)."""
+    rows: dict[tuple, dict] = {}
+    for run in runs:
+        row = rows.setdefault(run.configuration, {"group": run.group, **run.settings, "seeds": [], "runs": [], "values": {}})
+        row["seeds"].append(run.seed)
+        row["runs"].append(run)
+        for key, value in run.values.items():
+            row["values"].setdefault(key, []).append(float(value))
+    for row in rows.values():
+        row["summary"] = {
+            key: (statistics.fmean(v), statistics.stdev(v) if len(v) > 1 else 0.0, len(v)) for key, v in row["values"].items()
+        }
+    return list(rows.values())
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def write_report(folders: list[Path], out: Path, title: str = "vaecli runs") -> Path:
+    runs = find_runs(folders)
+    if not runs:
+        raise DataError(f"no vaecli runs under {', '.join(map(str, folders))}; train some first (vae train ...) or pass dirs=[...]")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    configurations = aggregate(runs)
+    sections = []
+    for group in dict.fromkeys(row["group"] for row in configurations):
+        cards = "".join(_card(row, out.parent) for row in configurations if row["group"] == group)
+        sections.append(f"<section><h2>{html.escape(_relative(Path(group), out.parent) if group != 'single runs' else group)}</h2>{cards}</section>")
+    page = TEMPLATE.format(
+        title=html.escape(title),
+        generated=time.strftime("%Y-%m-%d %H:%M"),
+        n_runs=len(runs),
+        n_configurations=len(configurations),
+        summary=_summary_table(configurations),
+        runs_table=_runs_table(runs, out.parent),
+        sections="".join(sections),
+    )
+    atomic_write_text(out, page)
+    return out
+
+
+def _summary_table(configurations: list[dict]) -> str:
+    head = "".join(f"<th>{name}</th>" for name in ["group", *SETTINGS, "seeds"])
+    head += "".join(f'<th title="{better} is better">{html.escape(label)} {"↑" if better == "higher" else "↓"}</th>' for _, label, better in COLUMNS)
+    body = []
+    for row in configurations:
+        group = "single" if row["group"] == "single runs" else Path(row["group"]).name
+        cells = [_text_cell(group)] + [_text_cell(row[key]) for key in SETTINGS] + [_text_cell(",".join(map(str, sorted(row["seeds"]))))]
+        for key, _, _ in COLUMNS:
+            if key in row["summary"]:
+                mean, sd, n = row["summary"][key]
+                shown = f"{_fmt(mean)}" + (f" ± {_fmt(sd)}" if n > 1 else "")
+                cells.append(f'<td data-value="{mean:.10g}">{shown}</td>')
+            else:
+                cells.append('<td data-value="">–</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table class="sortable" id="summary"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def _runs_table(runs: list[Run], base: Path) -> str:
+    head = "".join(f"<th>{name}</th>" for name in ["run", *SETTINGS, "seed"])
+    head += "".join(f"<th>{html.escape(label)}</th>" for _, label, _ in COLUMNS)
+    body = []
+    for run in runs:
+        link = f'<a href="{html.escape(_relative(run.path, base))}/">{html.escape(run.path.name)}</a>'
+        cells = [f'<td data-value="{html.escape(run.path.name)}">{link}</td>'] + [_text_cell(run.settings[k]) for k in SETTINGS] + [_text_cell(run.seed)]
+        values = run.values
+        cells += [f'<td data-value="{values[k]:.10g}">{_fmt(values[k])}</td>' if k in values else '<td data-value="">–</td>' for k, _, _ in COLUMNS]
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table class="sortable" id="runs"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def _card(row: dict, base: Path) -> str:
+    run = sorted(row["runs"], key=lambda r: r.seed)[0]  # figures of the lowest seed stand for the configuration
+    settings = ", ".join(f"{k}={row[k]}" for k in SETTINGS)
+    figures = "".join(
+        f'<figure><a href="{html.escape(_relative(path, base))}"><img class="{kind}" alt="{kind}" src="{_thumbnail(path)}"></a>'
+        f"<figcaption>{kind} ({path.stem.split('_epoch')[-1].lstrip('0') or '0'} epochs)</figcaption></figure>"
+        for kind, path in run.figures.items()
+    )
+    if run.history:
+        fig = plots.training_curves(run.history, f"seed {run.seed}")
+        figures += f'<figure><img class="curves" alt="curves" src="{_figure_data(fig)}"><figcaption>training curves</figcaption></figure>'
+    links = " · ".join(
+        f'<a href="{html.escape(_relative(r.path, base))}/">seed {r.seed}</a>' for r in sorted(row["runs"], key=lambda r: r.seed)
+    )
+    return f'<div class="card"><h3>{html.escape(settings)}</h3><p>runs: {links}</p><div class="figures">{figures}</div></div>'
+
+
+def _thumbnail(path: Path, width: int = 660) -> str:
+    with Image.open(path) as image:
+        image.thumbnail((width, width * 2))
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _figure_data(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=60)
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _relative(path: Path, base: Path) -> str:
+    return os.path.relpath(Path(path).resolve(), Path(base).resolve())
+
+
+def _text_cell(value) -> str:
+    return f'<td data-value="{html.escape(str(value))}">{html.escape(str(value))}</td>'
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}"
+
+
+TEMPLATE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; }}
+table {{ border-collapse: collapse; font-size: 0.8rem; margin-bottom: 2rem; }}
+th, td {{ border: 1px solid #ccc; padding: 0.25rem 0.45rem; text-align: right; white-space: nowrap; }}
+th {{ background: #f0f0f0; cursor: pointer; position: sticky; top: 0; }}
+th.asc::after {{ content: " ▲"; }} th.desc::after {{ content: " ▼"; }}
+td:first-child, th:first-child {{ text-align: left; }}
+.card {{ border: 1px solid #ddd; border-radius: 6px; padding: 0.5rem 1rem; margin: 1rem 0; }}
+.figures {{ display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: flex-start; }}
+figure {{ margin: 0; }} figure img {{ display: block; width: 320px; }}
+figure img.reconstructions {{ width: 660px; }} figure img.curves {{ width: auto; }}
+figcaption {{ font-size: 0.75rem; color: #555; }}
+.scroll {{ overflow-x: auto; }}
+</style></head>
+<body>
+<h1>{title}</h1>
+<p>{n_runs} runs in {n_configurations} configurations; generated {generated} by <code>vae report</code>.
+Click a column to sort; ↑/↓ say which direction is better. Values with ± are the mean and standard deviation over seeds.</p>
+<h2>Configurations (seeds averaged)</h2><div class="scroll">{summary}</div>
+<h2>All runs</h2><div class="scroll">{runs_table}</div>
+{sections}
+<script>
+document.querySelectorAll("table.sortable").forEach(function (table) {{
+  table.querySelectorAll("th").forEach(function (th, column) {{
+    th.addEventListener("click", function () {{
+      var ascending = !th.classList.contains("asc");
+      table.querySelectorAll("th").forEach(function (other) {{ other.classList.remove("asc", "desc"); }});
+      th.classList.add(ascending ? "asc" : "desc");
+      var body = table.tBodies[0];
+      var rows = Array.from(body.rows);
+      rows.sort(function (a, b) {{
+        var x = a.cells[column].dataset.value, y = b.cells[column].dataset.value;
+        if (x === "" || y === "") return (x === "") - (y === "");
+        var nx = Number(x), ny = Number(y);
+        var order = (isNaN(nx) || isNaN(ny)) ? x.localeCompare(y) : nx - ny;
+        return ascending ? order : -order;
+      }});
+      rows.forEach(function (row) {{ body.appendChild(row); }});
+    }});
+  }});
+}});
+</script>
+</body></html>
+"""
