@@ -1,5 +1,6 @@
 """The wheel, installed into a fresh virtual environment, runs `vae train` from outside the repository."""
 
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -18,7 +19,10 @@ def run(*args, **kwargs):
 
 @pytest.mark.slow
 def test_installed_wheel_trains_outside_the_repo(tmp_path, tiny_mnist):
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path / "dist"), str(REPO))
+    source = tmp_path / "source"  # a copy: building in the checkout would leave build/ there
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+        ".*", "outputs", "tests", "docs", "benchmarks", "build", "*.egg-info", "__pycache__"))
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path / "dist"), str(source))
     (wheel,) = (tmp_path / "dist").glob("vaecli-*.whl")
 
     venv = tmp_path / "venv"

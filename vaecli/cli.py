@@ -64,6 +64,8 @@ def _run(name: str, rest: list[str]) -> int:
             message, code = str(ex), ex.exit_code
         elif (described := describe_config_error(ex)) is not None:
             message, code = described, 2
+        elif isinstance(ex, OSError) and ex.filename:  # e.g. an output folder that cannot be written
+            message, code = f"cannot use {ex.filename}: {ex.strerror}; choose another place (hydra.run.dir=...)", 3
         else:
             message, code = f"internal error: {type(ex).__name__}: {ex} (HYDRA_FULL_ERROR=1 shows the traceback)", 1
         print(f"vae {name}: error: {_one_line(message)}", file=sys.stderr)

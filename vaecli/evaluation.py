@@ -13,7 +13,7 @@ import tensorflow as tf
 from omegaconf import OmegaConf
 
 from vaecli import metrics
-from vaecli.atomic import atomic_write_text
+from vaecli.files import atomic_write_text
 from vaecli.classifier import reference_classifier
 from vaecli.config import EvalConfig, TrainConfig, load_train_config
 from vaecli.data import load_dataset

@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.decomposition import PCA
 
 from vaecli import plots
-from vaecli.atomic import atomic_write_bytes
+from vaecli.files import atomic_write_bytes
 from vaecli.config import FiguresConfig
 from vaecli.models.networks import decode_codes, encode_images
 

@@ -21,7 +21,7 @@ from omegaconf import OmegaConf
 from PIL import Image
 
 from vaecli import plots
-from vaecli.atomic import atomic_write_text
+from vaecli.files import atomic_write_text
 from vaecli.errors import ConfigError, DataError
 from vaecli.history import read_metrics
 

@@ -4,7 +4,8 @@
 The run folder it fills:
     config.yaml         the resolved config
     metrics.csv         one row per epoch: every loss part on train, validation (if any) and test
-    checkpoints/        tf.train.CheckpointManager: model, optimizer, random state, epoch
+    timing.csv          seconds per epoch (apart, so that deterministic runs have identical metrics.csv)
+    checkpoints/        tf.train.CheckpointManager: model, optimizer, random state, position in the epoch
     tensorboard/        scalars per epoch, figures at each plot epoch
     figures/            <kind>_epochNNN.png every trainer.plot_every epochs and at the end
     model.keras         the final model (vaecli.models.networks.VAE), for `vae eval` and sampling
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -25,10 +28,10 @@ from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 
 from vaecli import figures
-from vaecli.atomic import atomic_write_text
+from vaecli.files import atomic_write_text, run_lock
 from vaecli.config import TrainConfig
 from vaecli.data import Splits, eval_pipeline, load_dataset, training_batches
-from vaecli.errors import ConfigError, DataError, TrainingError
+from vaecli.errors import ConfigError, DataError, Interrupted, TrainingError
 from vaecli.history import History
 from vaecli.models.networks import VAE, build_vae
 from vaecli.models.objectives import make_objective
@@ -39,6 +42,29 @@ log = logging.getLogger(__name__)
 # ---------------------------------------------------------------- compiled steps
 
 
+class RunningMeans(tf.Module):
+    """Means of named loss parts, kept in variables so that a checkpoint holds them mid-epoch."""
+
+    def __init__(self, names):
+        super().__init__()
+        self.names = tuple(names)
+        self.sums = tf.Variable(tf.zeros(len(self.names), tf.float64), trainable=False)
+        self.weight = tf.Variable(tf.constant(0.0, tf.float64), trainable=False)
+
+    def reset(self):
+        self.sums.assign(tf.zeros_like(self.sums))
+        self.weight.assign(0.0)
+
+    def add(self, parts: dict, weight=1.0):
+        weight = tf.cast(weight, tf.float64)
+        self.sums.assign_add(tf.cast(tf.stack([parts[name] for name in self.names]), tf.float64) * weight)
+        self.weight.assign_add(weight)
+
+    def result(self) -> dict[str, float]:
+        means = self.sums.numpy() / max(float(self.weight.numpy()), 1e-300)
+        return {name: float(value) for name, value in zip(self.names, means)}
+
+
 class Steps:
     """The compiled training and evaluation functions, and the running means they fill."""
 
@@ -47,9 +73,8 @@ class Steps:
         self.variables = vae.trainable_variables
         self.skip_nonfinite = trainer_cfg.on_nonfinite == "skip"
         self.parts = objective.parts
-        self.train_means = {name: keras.metrics.Mean(name) for name in self.parts}
-        self.eval_means = {name: keras.metrics.Mean(name) for name in self.parts}
-        self.skipped = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.train_means = RunningMeans(self.parts)
+        self.eval_means = RunningMeans(self.parts)
         # What a non-finite step leaves behind for the user to inspect.
         self.bad_batch = tf.Variable(tf.zeros(batch_shape), trainable=False)
         self.bad_parts = tf.Variable(tf.ones(len(self.parts), tf.bool), trainable=False)
@@ -74,28 +99,19 @@ class Steps:
             x = next(iterator)
             parts, finite = self._step(x)
             if tf.reduce_all(finite):
-                for name in self.parts:
-                    self.train_means[name].update_state(parts[name])
-            else:
-                self.skipped.assign_add(1)
-                if not self.skip_nonfinite:
-                    self.bad_batch.assign(x)
-                    self.bad_parts.assign(finite)
-                    stopped_at = i
-                    break
+                self.train_means.add(parts)
+            elif not self.skip_nonfinite:
+                self.bad_batch.assign(x)
+                self.bad_parts.assign(finite)
+                stopped_at = i
+                break
         return stopped_at
 
     def _evaluate_dataset(self, dataset):
-        for name in self.parts:
-            self.eval_means[name].reset_state()
+        self.eval_means.reset()
         for x in dataset:
             parts = self.objective(self.vae, x, self.rng, training=False)
-            weight = tf.cast(tf.shape(x)[0], tf.float32)  # a short last batch counts for less
-            for name in self.parts:
-                self.eval_means[name].update_state(parts[name], sample_weight=weight)
-
-    def train_results(self) -> dict[str, float]:
-        return {name: float(m.result()) for name, m in self.train_means.items()}
+            self.eval_means.add(parts, weight=tf.shape(x)[0])  # a short last batch counts for less
 
     def evaluate(self, dataset, seed: int) -> dict[str, float]:
         """Mean loss parts over a dataset; the same noise every time, so epochs compare."""
@@ -103,7 +119,7 @@ class Steps:
         self.rng.reset_from_seed(seed)
         self.evaluate_dataset(dataset)
         self.rng.reset(state)  # evaluation leaves the training random stream untouched
-        return {name: float(m.result()) for name, m in self.eval_means.items()}
+        return self.eval_means.result()
 
 
 # ---------------------------------------------------------------- the run
@@ -134,8 +150,8 @@ def make_optimizer(cfg: TrainConfig):
 def check_resumable(run_dir: Path, cfg: TrainConfig) -> None:
     """Refuse to continue a run whose model differs from the one asked for now."""
     saved_path = run_dir / "config.yaml"
-    if not (run_dir / "checkpoints" / "checkpoint").is_file() or not saved_path.is_file():
-        raise DataError(f"resume={run_dir} holds no checkpoint of a vaecli run; pass a run folder that trained at least one epoch")
+    if not saved_path.is_file():
+        return  # killed before it wrote anything: it starts over
     saved = OmegaConf.load(saved_path)
     asked = OmegaConf.structured(cfg)
     for key in ("model", "latent_dim", "dataset.name"):
@@ -153,9 +169,52 @@ def _compact(value) -> str:
     return json.dumps(value, separators=(",", ":")) if isinstance(value, (dict, list)) else str(value)
 
 
+class Progress(tf.Module):
+    """Where training stands, saved in every checkpoint: finished epochs, and batches into the next."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.step_in_epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.step = tf.Variable(0, dtype=tf.int64, trainable=False)  # all batches so far: names the checkpoints
+
+
+class StopSignals:
+    """Ctrl-C and SIGTERM ask training to stop at the next chunk boundary, after a checkpoint.
+
+    A second Ctrl-C stops at once (the last checkpoint still holds).
+    """
+
+    def __init__(self):
+        self.received: str | None = None
+        self._previous = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum, frame):
+        if self.received and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.received = signal.Signals(signum).name
+        log.warning(f"{self.received}: stopping after the current steps, with a checkpoint (Ctrl-C again to stop now)")
+
+
 def train(cfg: TrainConfig, run_dir: Path) -> dict[str, float]:
     """Train (or resume) one run in `run_dir`; returns the last epoch's metrics."""
     run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(run_dir), StopSignals() as stop:
+        return _train(cfg, run_dir, stop)
+
+
+def _train(cfg: TrainConfig, run_dir: Path, stop: StopSignals) -> dict[str, float]:
     resuming = cfg.resume is not None
     if resuming:
         check_resumable(run_dir, cfg)
@@ -164,67 +223,81 @@ def train(cfg: TrainConfig, run_dir: Path) -> dict[str, float]:
     log.info(f"data: {data.name} from {data.source}: {len(data.train_images)} train, "
              f"{len(data.validation_images)} validation, {len(data.test_images)} test images of shape {data.image_shape}")
     log.info(f"device: {device}")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(run_dir / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(cfg)))
-    _write_run_info(run_dir, data, device)
+    batches_for_epoch = training_batches(data.train_images, cfg.trainer.batch_size, cfg.seed)
+    steps_per_epoch = len(data.train_images) // cfg.trainer.batch_size
 
     vae = build_vae(cfg.model, cfg.latent_dim, data.image_shape)
     objective = make_objective(cfg.model, cfg.latent_dim)
     optimizer = make_optimizer(cfg)
     optimizer.build(vae.trainable_variables)  # slots exist before a checkpoint restores into them
     rng = tf.random.Generator.from_seed(cfg.seed)
-    epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
-    checkpoint = tf.train.Checkpoint(vae=vae, optimizer=optimizer, rng=rng, epoch=epoch)
+    steps = Steps(vae, objective, optimizer, rng, cfg.trainer, (cfg.trainer.batch_size, *data.image_shape))
+    progress = Progress()
+    checkpoint = tf.train.Checkpoint(vae=vae, optimizer=optimizer, rng=rng, progress=progress, train_means=steps.train_means)
     manager = tf.train.CheckpointManager(checkpoint, run_dir / "checkpoints", max_to_keep=cfg.trainer.keep_checkpoints)
-    if resuming:
+    if resuming and manager.checkpoints:
         _restore_latest(manager, checkpoint, run_dir)
         optimizer.learning_rate.assign(cfg.trainer.learning_rate)  # the command line wins over the checkpoint
-        log.info(f"resumed {run_dir} after epoch {int(epoch.numpy())} of {cfg.trainer.epochs}")
-    history = History(run_dir / "metrics.csv", keep_through_epoch=int(epoch.numpy()))
+        log.info(f"resumed {run_dir} at epoch {int(progress.epoch.numpy()) + 1}, "
+                 f"step {int(progress.step_in_epoch.numpy())} of {steps_per_epoch}")
+    elif resuming:
+        log.info(f"resume={run_dir} has no checkpoint yet: starting from the beginning")
+    atomic_write_text(run_dir / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(cfg)))
+    _write_run_info(run_dir, data, device)
+    if not manager.checkpoints:
+        manager.save(checkpoint_number=0)  # from now on the folder can always be resumed
 
-    batch_shape = (cfg.trainer.batch_size, *data.image_shape)
-    steps = Steps(vae, objective, optimizer, rng, cfg.trainer, batch_shape)
-    batches_for_epoch = training_batches(data.train_images, cfg.trainer.batch_size, cfg.seed)
+    finished = int(progress.epoch.numpy())
+    history = History(run_dir / "metrics.csv", keep_through_epoch=finished)
+    timing = History(run_dir / "timing.csv", keep_through_epoch=finished)
     held_out = {"test": eval_pipeline(data.test_images, cfg.trainer.eval_batch_size)}
     if len(data.validation_images):
         held_out["val"] = eval_pipeline(data.validation_images, cfg.trainer.eval_batch_size)
     writer = tf.summary.create_file_writer(str(run_dir / "tensorboard"))
-    steps_per_epoch = len(data.train_images) // cfg.trainer.batch_size
     title = f"{cfg.model.name.upper()}-VAE on {data.name}, latent_dim={cfg.latent_dim}"
 
     row: dict[str, float] = history.rows[-1] if history.rows else {}
-    for epoch_number in range(int(epoch.numpy()) + 1, cfg.trainer.epochs + 1):
+    for epoch_number in range(finished + 1, cfg.trainer.epochs + 1):
         started = time.perf_counter()
-        _run_epoch(steps, batches_for_epoch(epoch_number), steps_per_epoch, epoch_number, cfg, run_dir)
-        row = {"epoch": epoch_number, "seconds": round(time.perf_counter() - started, 3)}
-        row.update({f"train/{k}": v for k, v in steps.train_results().items()})
-        for split, dataset in held_out.items():
-            row.update({f"{split}/{k}": v for k, v in steps.evaluate(dataset, cfg.seed + 1).items()})
-        history.append(row)  # metrics before the checkpoint: a resume never finds a gap
-        epoch.assign(epoch_number)
-        manager.save(checkpoint_number=epoch_number)
-        log.info(_summary(row, cfg.trainer.epochs))
+        first_step = int(progress.step_in_epoch.numpy())
+        if first_step == 0:
+            steps.train_means.reset()
+        dataset = batches_for_epoch(epoch_number).skip(first_step)
+        _run_epoch(steps, dataset, first_step, steps_per_epoch, epoch_number, cfg, run_dir, progress, manager, stop)
+        seconds = time.perf_counter() - started
+        row = {"epoch": epoch_number, **{f"train/{k}": v for k, v in steps.train_means.result().items()}}
+        for split, held_out_data in held_out.items():
+            row.update({f"{split}/{k}": v for k, v in steps.evaluate(held_out_data, cfg.seed + 1).items()})
+        # Metrics before the checkpoint: a run killed in between redoes the epoch and overwrites its row.
+        history.append(row)
+        timing.append({"epoch": epoch_number, "seconds": round(seconds, 3)})
+        progress.epoch.assign(epoch_number)
+        progress.step_in_epoch.assign(0)
+        manager.save(checkpoint_number=int(progress.step.numpy()))
+        log.info(_summary(row, seconds, cfg.trainer.epochs))
         with writer.as_default(step=epoch_number):
             for key, value in row.items():
                 if "/" in key:
                     tf.summary.scalar(key, value)
+            tf.summary.scalar("time/epoch_seconds", seconds)
             if epoch_number % cfg.trainer.plot_every == 0 or epoch_number == cfg.trainer.epochs:
                 drawn = figures.draw(vae, data.test_images, data.test_labels, data.class_names, cfg.figures, title, cfg.seed)
                 for kind, png in figures.save(drawn, run_dir / "figures", epoch_number).items():
                     tf.summary.image(kind, tf.image.decode_png(png)[None])
         writer.flush()
+        if stop.received:
+            _interrupt(stop, run_dir)
 
     _save_model(vae, run_dir / "model.keras")
     return row
 
 
-def _run_epoch(steps: Steps, dataset, steps_per_epoch: int, epoch_number: int, cfg: TrainConfig, run_dir: Path) -> None:
-    for mean in steps.train_means.values():
-        mean.reset_state()
+def _run_epoch(steps: Steps, dataset, first_step: int, steps_per_epoch: int, epoch_number: int, cfg: TrainConfig,
+               run_dir: Path, progress: Progress, manager, stop: StopSignals) -> None:
     iterator = iter(dataset)
-    bar = tqdm(total=steps_per_epoch, desc=f"epoch {epoch_number}/{cfg.trainer.epochs}", leave=False,
+    bar = tqdm(total=steps_per_epoch, initial=first_step, desc=f"epoch {epoch_number}/{cfg.trainer.epochs}", leave=False,
                disable=True if cfg.trainer.quiet else None, unit="step", dynamic_ncols=True)
-    done = 0
+    done = first_step
     with bar:
         while done < steps_per_epoch:
             chunk = min(cfg.trainer.steps_per_call, steps_per_epoch - done)
@@ -232,8 +305,17 @@ def _run_epoch(steps: Steps, dataset, steps_per_epoch: int, epoch_number: int, c
             if stopped_at >= 0:
                 _stop_on_nonfinite(steps, epoch_number, done + stopped_at + 1, run_dir)
             done += chunk
+            progress.step.assign_add(chunk)
             bar.update(chunk)
-            bar.set_postfix({k: f"{v:.4g}" for k, v in steps.train_results().items()}, refresh=False)
+            bar.set_postfix({k: f"{v:.4g}" for k, v in steps.train_means.result().items()}, refresh=False)
+            if stop.received and done < steps_per_epoch:
+                progress.step_in_epoch.assign(done)
+                manager.save(checkpoint_number=int(progress.step.numpy()))
+                _interrupt(stop, run_dir)
+
+
+def _interrupt(stop: StopSignals, run_dir: Path) -> None:
+    raise Interrupted(f"stopped by {stop.received} with a checkpoint; continue with: vae train resume={run_dir}")
 
 
 def _stop_on_nonfinite(steps: Steps, epoch_number: int, step: int, run_dir: Path) -> None:
@@ -256,17 +338,17 @@ def _restore_latest(manager, checkpoint, run_dir: Path) -> None:
             if failures:
                 log.warning(f"skipped unreadable checkpoint(s): {'; '.join(failures)}")
             return
-        except (tf.errors.OpError, ValueError, AssertionError) as ex:
+        except (tf.errors.OpError, ValueError, AssertionError, IndexError, KeyError) as ex:  # corrupt files fail in many ways
             failures.append(f"{Path(path).name} ({type(ex).__name__})")
     raise DataError(f"no readable checkpoint in {run_dir / 'checkpoints'} ({'; '.join(failures) or 'none'}); start a new run")
 
 
-def _summary(row: dict, epochs: int) -> str:
+def _summary(row: dict, seconds: float, epochs: int) -> str:
     def parts(split: str) -> str:
         return " ".join(f"{k.split('/', 1)[1]}={v:.5g}" for k, v in row.items() if k.startswith(f"{split}/"))
 
     held = " | ".join(f"{split} {parts(split)}" for split in ("val", "test") if any(k.startswith(split) for k in row))
-    return f"epoch {row['epoch']}/{epochs} {row['seconds']:.1f}s | train {parts('train')} | {held}"
+    return f"epoch {row['epoch']}/{epochs} {seconds:.1f}s | train {parts('train')} | {held}"
 
 
 def _save_model(vae: VAE, path: Path) -> None:

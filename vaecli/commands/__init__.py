@@ -13,7 +13,7 @@ import logging
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from vaecli.errors import VaeError, describe_config_error
+from vaecli.errors import Interrupted, VaeError, describe_config_error
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,9 @@ class JobFailures:
         def wrapper(cfg):
             try:
                 return task(cfg)
+            except Interrupted as ex:  # Ctrl-C or SIGTERM ends the whole sweep, not just this job
+                self.failures.append(("", ex))
+                raise KeyboardInterrupt from ex
             except Exception as ex:
                 hydra_cfg = HydraConfig.get()
                 if hydra_cfg.mode != RunMode.MULTIRUN:
@@ -38,6 +41,17 @@ class JobFailures:
                 return None
 
         return wrapper
+
+    def run(self, app) -> None:
+        """Run a Hydra app, then raise what its jobs raised (one line each for `vae`)."""
+        try:
+            app()
+        except KeyboardInterrupt:
+            interrupted = [ex for _, ex in self.failures if isinstance(ex, Interrupted)]
+            if interrupted:
+                raise interrupted[-1] from None
+            raise
+        self.raise_if_any()
 
     def raise_if_any(self) -> None:
         if not self.failures:

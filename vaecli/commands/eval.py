@@ -27,5 +27,4 @@ def _eval(cfg: DictConfig) -> None:
 
 
 def main() -> None:
-    _eval()
-    failures.raise_if_any()
+    failures.run(_eval)

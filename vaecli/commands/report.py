@@ -35,5 +35,4 @@ def main() -> None:
     if folders:
         args = [a for a in args if a not in folders] + [f"dirs=[{','.join(repr(f) for f in folders)}]"]
     sys.argv = [sys.argv[0], *args]
-    _report()
-    failures.raise_if_any()
+    failures.run(_report)

@@ -37,8 +37,7 @@ def _train(cfg: DictConfig) -> float:
 
 def main() -> None:
     sys.argv = [sys.argv[0], *resume_overrides(sys.argv[1:])]
-    _train()
-    failures.raise_if_any()
+    failures.run(_train)
 
 
 def resume_overrides(args: list[str]) -> list[str]:

@@ -1,0 +1,123 @@
+"""Faults lose nothing: the run lock, deterministic runs, corrupt checkpoints, SIGTERM and SIGKILL."""
+
+import os
+import random
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+from conftest import run_vae
+from vaecli.errors import DataError
+from vaecli.files import run_lock
+from vaecli.history import read_metrics
+from vaecli.training import load_model, train
+
+
+@pytest.mark.slow
+def test_a_folder_in_use_is_refused_and_a_stale_lock_taken_over(quick, tmp_path):
+    with run_lock(tmp_path):
+        with pytest.raises(DataError, match=rf"in use by another vae train \(pid {os.getpid()}\)"):
+            train(quick("trainer.epochs=1"), tmp_path)
+    (tmp_path / ".lock").write_text("999999\n")  # left by a process that was killed
+    train(quick("trainer.epochs=1"), tmp_path)
+    assert (tmp_path / ".lock").read_text() == ""  # released cleanly
+
+
+@pytest.mark.slow
+def test_deterministic_runs_write_identical_metrics_files(quick, tmp_path):
+    for name in ("a", "b"):
+        train(quick("model=mmd", "trainer.deterministic=true", "dataset.validation_size=100"), tmp_path / name)
+    assert (tmp_path / "a" / "metrics.csv").read_bytes() == (tmp_path / "b" / "metrics.csv").read_bytes()
+
+
+@pytest.mark.slow
+def test_a_corrupt_newest_checkpoint_falls_back_to_the_one_before(quick, tmp_path):
+    train(quick("trainer.epochs=2"), tmp_path)
+    newest = sorted((tmp_path / "checkpoints").glob("ckpt-24.data-*"))[0]
+    newest.write_bytes(newest.read_bytes()[:100])
+    train(quick("trainer.epochs=3", f"resume={tmp_path}"), tmp_path)
+    assert [r["epoch"] for r in read_metrics(tmp_path / "metrics.csv")] == [1, 2, 3]
+    for data in (tmp_path / "checkpoints").glob("ckpt-*.data-*"):
+        data.write_bytes(b"garbage")
+    with pytest.raises(DataError, match="no readable checkpoint"):
+        train(quick("trainer.epochs=4", f"resume={tmp_path}"), tmp_path)
+
+
+def start(args, cwd):
+    return subprocess.Popen([_vae(), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def _vae():
+    import shutil
+    import sys
+    from pathlib import Path
+
+    return shutil.which("vae", path=str(Path(sys.executable).parent))
+
+
+def deterministic_args(data, run_dir, epochs):
+    return ["train", "model=elbo", "dataset=mnist", f"dataset.path={data}", f"trainer.epochs={epochs}", "trainer.batch_size=10",
+            "trainer.steps_per_call=2", "trainer.deterministic=true", "trainer.eval_at_end=false", "trainer.plot_every=100",
+            "figures.grid_size=4", "figures.scatter_points=200", f"hydra.run.dir={run_dir}"]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tiny_mnist, tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("uninterrupted") / "run"
+    result = run_vae(*deterministic_args(tiny_mnist, run_dir, 4), cwd=run_dir.parent)
+    assert result.returncode == 0, result.stderr
+    return run_dir
+
+
+def assert_same_run(run_dir, reference):
+    assert read_metrics(run_dir / "metrics.csv") == read_metrics(reference / "metrics.csv")
+    assert [r["epoch"] for r in read_metrics(run_dir / "timing.csv")] == [1, 2, 3, 4]
+    for a, b in zip(load_model(run_dir).get_weights(), load_model(reference).get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.slow
+def test_sigterm_mid_epoch_saves_a_checkpoint_and_resume_matches(tiny_mnist, tmp_path, uninterrupted):
+    run_dir = tmp_path / "run"
+    process = start(deterministic_args(tiny_mnist, run_dir, 4), tmp_path)
+    for line in process.stdout:
+        if line.startswith("device:"):  # logged once the handlers are in place, just before the first step
+            process.send_signal(signal.SIGTERM)
+            break
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert f"stopped by SIGTERM with a checkpoint; continue with: vae train resume={run_dir}" in err
+    steps = [int(p.name.split("-")[1].split(".")[0]) for p in (run_dir / "checkpoints").glob("ckpt-*.index")]
+    assert max(steps) == 2  # after the first chunk of two steps: mid-epoch
+    result = run_vae("train", f"resume={run_dir}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert_same_run(run_dir, uninterrupted)
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_then_resume_matches(tiny_mnist, tmp_path, uninterrupted):
+    """Kill a real training process at random moments, many times in a row, resuming each time."""
+    run_dir = tmp_path / "run"
+    rng = random.Random(12345)
+    kills, kills_after_first_checkpoint, started = 0, 0, time.monotonic()
+    while kills < 8:
+        resumable = (run_dir / ".hydra" / "overrides.yaml").is_file()
+        args = ["train", f"resume={run_dir}"] if resumable else deterministic_args(tiny_mnist, run_dir, 4)
+        process = start(args, tmp_path)
+        time.sleep(rng.uniform(2.0, 9.0))
+        if process.poll() is not None:  # it finished before the kill
+            break
+        kills_after_first_checkpoint += any((run_dir / "checkpoints").glob("ckpt-*.index"))
+        process.kill()
+        process.communicate()
+        kills += 1
+    result = run_vae("train", f"resume={run_dir}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert_same_run(run_dir, uninterrupted)
+    print(f"survived {kills} SIGKILLs ({kills_after_first_checkpoint} after training had started) "
+          f"in {time.monotonic() - started:.0f} s")
+    assert kills_after_first_checkpoint >= 3
