@@ -228,6 +228,29 @@ class ReportConfig:
     title: str = "vaecli runs"
 
 
+@dataclass
+class BenchConfig:
+    """The root of `vae bench`'s config."""
+
+    dataset: DatasetConfig = MISSING
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)  # vaecli's settings under test
+    latent_dim: int = 2
+    seed: int = 0
+    images: int = 20000  # training images per timed epoch (a third of Fashion-MNIST keeps rounds short)
+    warmup_rounds: int = 1  # untimed epochs first: tracing and allocation
+    rounds: int = 5  # timed epochs per candidate, interleaved; the median counts
+    seeds_batches: int = 40  # the eager float64 baseline is slow: it times this many batches per round
+    matmul_size: int = 2048  # fp32 matrix product for the machine's peak
+    # vaecli/elbo again with other trainer settings, e.g. {xla: {jit_compile: true}}
+    variants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    train_memory: bool = True  # also run one real `vae train` epoch on the whole dataset for its peak memory
+
+    def __post_init__(self) -> None:
+        for key in ("images", "rounds", "seeds_batches", "matmul_size"):
+            _positive(f"{key}", getattr(self, key), "1")
+        _require(self.warmup_rounds >= 0, f"warmup_rounds must be >= 0, got {self.warmup_rounds}")
+
+
 MODEL_SCHEMAS = {"elbo": ElboConfig, "mmd": MmdConfig}
 
 
@@ -251,6 +274,7 @@ def register_schemas() -> None:
     cs.store(name="train_schema", node=TrainConfig)
     cs.store(name="eval_schema", node=EvalCommandConfig)
     cs.store(name="report_schema", node=ReportConfig)
+    cs.store(name="bench_schema", node=BenchConfig)
     cs.store(group="schema/model", name="elbo", node=ElboConfig)
     cs.store(group="schema/model", name="mmd", node=MmdConfig)
 

@@ -14,7 +14,22 @@ import re
 import sys
 import tempfile
 
-_DROP = re.compile(r"^([IW]\d{4} |WARNING: All log messages before absl::InitializeLog\(\))")
+_ENTRY = re.compile(r"^([IWEF])\d{4} ")  # absl's INFO, WARNING, ERROR, FATAL lines
+_ABSL_NOTICE = "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
+
+
+def _keep_errors(text: str) -> list[str]:
+    """Error and fatal entries (with their continuation lines) and anything that is not a log entry."""
+    kept, dropping = [], False
+    for line in text.splitlines():
+        entry = _ENTRY.match(line)
+        if entry:
+            dropping = entry.group(1) in "IW"
+        elif line.strip() == _ABSL_NOTICE:
+            continue
+        if not dropping:
+            kept.append(line)
+    return kept
 
 
 def import_tensorflow_quietly():
@@ -33,7 +48,7 @@ def import_tensorflow_quietly():
             os.dup2(saved, 2)
             os.close(saved)
             captured.seek(0)
-            kept = [line for line in captured.read().decode(errors="replace").splitlines() if not _DROP.match(line)]
+            kept = _keep_errors(captured.read().decode(errors="replace"))
             if kept:
                 print("\n".join(kept), file=sys.stderr)
     return tensorflow

@@ -129,7 +129,6 @@ def configure_tensorflow(cfg: TrainConfig) -> str:
     """Seeds, precision and determinism; returns a description of the device used."""
     keras.backend.clear_session()  # sweeps train many models in one process
     keras.utils.set_random_seed(cfg.seed)
-    keras.mixed_precision.set_dtype_policy(cfg.trainer.precision)
     if cfg.trainer.deterministic:
         tf.config.experimental.enable_op_determinism()
     gpus = tf.config.list_physical_devices("GPU")
@@ -139,12 +138,19 @@ def configure_tensorflow(cfg: TrainConfig) -> str:
     return f"CPU ({tf.config.threading.get_intra_op_parallelism_threads() or 'all'} threads)"
 
 
-def make_optimizer(cfg: TrainConfig):
-    optimizer = keras.optimizers.Adam(cfg.trainer.learning_rate)
-    if cfg.trainer.precision == "mixed_float16":
+def build_steps(model_cfg, trainer_cfg, latent_dim: int, image_shape, seed: int) -> Steps:
+    """A fresh model, optimizer and random stream, and the compiled steps that train them."""
+    keras.mixed_precision.set_dtype_policy(trainer_cfg.precision)
+    vae = build_vae(model_cfg, latent_dim, image_shape)
+    keras.mixed_precision.set_dtype_policy("float32")  # global state: leave it as found
+    optimizer = keras.optimizers.Adam(trainer_cfg.learning_rate)
+    if trainer_cfg.precision == "mixed_float16":
         # float16 gradients underflow without loss scaling; bfloat16 has float32's range and needs none.
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-    return optimizer
+    optimizer.build(vae.trainable_variables)  # slots exist before a checkpoint restores into them
+    objective = make_objective(model_cfg, latent_dim)
+    rng = tf.random.Generator.from_seed(seed)
+    return Steps(vae, objective, optimizer, rng, trainer_cfg, (trainer_cfg.batch_size, *image_shape))
 
 
 def check_resumable(run_dir: Path, cfg: TrainConfig) -> None:
@@ -211,111 +217,121 @@ def train(cfg: TrainConfig, run_dir: Path) -> dict[str, float]:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     with run_lock(run_dir), StopSignals() as stop:
-        return _train(cfg, run_dir, stop)
+        return Trainer(cfg, run_dir, stop).fit()
 
 
-def _train(cfg: TrainConfig, run_dir: Path, stop: StopSignals) -> dict[str, float]:
-    resuming = cfg.resume is not None
-    if resuming:
-        check_resumable(run_dir, cfg)
-    device = configure_tensorflow(cfg)
-    data = load_dataset(cfg.dataset, seed=cfg.seed)
-    log.info(f"data: {data.name} from {data.source}: {len(data.train_images)} train, "
-             f"{len(data.validation_images)} validation, {len(data.test_images)} test images of shape {data.image_shape}")
-    log.info(f"device: {device}")
-    batches_for_epoch = training_batches(data.train_images, cfg.trainer.batch_size, cfg.seed)
-    steps_per_epoch = len(data.train_images) // cfg.trainer.batch_size
+class Trainer:
+    """One run: its data, model, compiled steps, checkpoints and logs, and the epoch loop."""
 
-    vae = build_vae(cfg.model, cfg.latent_dim, data.image_shape)
-    objective = make_objective(cfg.model, cfg.latent_dim)
-    optimizer = make_optimizer(cfg)
-    optimizer.build(vae.trainable_variables)  # slots exist before a checkpoint restores into them
-    rng = tf.random.Generator.from_seed(cfg.seed)
-    steps = Steps(vae, objective, optimizer, rng, cfg.trainer, (cfg.trainer.batch_size, *data.image_shape))
-    progress = Progress()
-    checkpoint = tf.train.Checkpoint(vae=vae, optimizer=optimizer, rng=rng, progress=progress, train_means=steps.train_means)
-    manager = tf.train.CheckpointManager(checkpoint, run_dir / "checkpoints", max_to_keep=cfg.trainer.keep_checkpoints)
-    if resuming and manager.checkpoints:
-        _restore_latest(manager, checkpoint, run_dir)
-        optimizer.learning_rate.assign(cfg.trainer.learning_rate)  # the command line wins over the checkpoint
-        log.info(f"resumed {run_dir} at epoch {int(progress.epoch.numpy()) + 1}, "
-                 f"step {int(progress.step_in_epoch.numpy())} of {steps_per_epoch}")
-    elif resuming:
-        log.info(f"resume={run_dir} has no checkpoint yet: starting from the beginning")
-    atomic_write_text(run_dir / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(cfg)))
-    _write_run_info(run_dir, data, device)
-    if not manager.checkpoints:
-        manager.save(checkpoint_number=0)  # from now on the folder can always be resumed
+    def __init__(self, cfg: TrainConfig, run_dir: Path, stop: StopSignals):
+        self.cfg, self.run_dir, self.stop = cfg, run_dir, stop
+        if cfg.resume is not None:
+            check_resumable(run_dir, cfg)
+        device = configure_tensorflow(cfg)
+        self.data = data = load_dataset(cfg.dataset, seed=cfg.seed)
+        log.info(f"data: {data.name} from {data.source}: {len(data.train_images)} train, "
+                 f"{len(data.validation_images)} validation, {len(data.test_images)} test images of shape {data.image_shape}")
+        log.info(f"device: {device}")
+        self.batches_for_epoch = training_batches(data.train_images, cfg.trainer.batch_size, cfg.seed)
+        self.steps_per_epoch = len(data.train_images) // cfg.trainer.batch_size
+        self.held_out = {"test": eval_pipeline(data.test_images, cfg.trainer.eval_batch_size)}
+        if len(data.validation_images):
+            self.held_out["val"] = eval_pipeline(data.validation_images, cfg.trainer.eval_batch_size)
 
-    finished = int(progress.epoch.numpy())
-    history = History(run_dir / "metrics.csv", keep_through_epoch=finished)
-    timing = History(run_dir / "timing.csv", keep_through_epoch=finished)
-    held_out = {"test": eval_pipeline(data.test_images, cfg.trainer.eval_batch_size)}
-    if len(data.validation_images):
-        held_out["val"] = eval_pipeline(data.validation_images, cfg.trainer.eval_batch_size)
-    writer = tf.summary.create_file_writer(str(run_dir / "tensorboard"))
-    title = f"{cfg.model.name.upper()}-VAE on {data.name}, latent_dim={cfg.latent_dim}"
+        self.steps = steps = build_steps(cfg.model, cfg.trainer, cfg.latent_dim, data.image_shape, cfg.seed)
+        self.vae, optimizer = steps.vae, steps.optimizer
+        self.progress = Progress()
+        checkpoint = tf.train.Checkpoint(vae=self.vae, optimizer=optimizer, rng=steps.rng, progress=self.progress,
+                                         train_means=steps.train_means)
+        self.manager = tf.train.CheckpointManager(checkpoint, run_dir / "checkpoints", max_to_keep=cfg.trainer.keep_checkpoints)
+        if cfg.resume is not None and self.manager.checkpoints:
+            _restore_latest(self.manager, checkpoint, run_dir)
+            optimizer.learning_rate.assign(cfg.trainer.learning_rate)  # the command line wins over the checkpoint
+            log.info(f"resumed {run_dir} at epoch {self.finished_epochs + 1}, "
+                     f"step {int(self.progress.step_in_epoch.numpy())} of {self.steps_per_epoch}")
+        elif cfg.resume is not None:
+            log.info(f"resume={run_dir} has no checkpoint yet: starting from the beginning")
+        atomic_write_text(run_dir / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(cfg)))
+        _write_run_info(run_dir, data, device)
+        if not self.manager.checkpoints:
+            self.save_checkpoint()  # from now on the folder can always be resumed
 
-    row: dict[str, float] = history.rows[-1] if history.rows else {}
-    for epoch_number in range(finished + 1, cfg.trainer.epochs + 1):
-        started = time.perf_counter()
-        first_step = int(progress.step_in_epoch.numpy())
-        if first_step == 0:
-            steps.train_means.reset()
-        dataset = batches_for_epoch(epoch_number).skip(first_step)
-        _run_epoch(steps, dataset, first_step, steps_per_epoch, epoch_number, cfg, run_dir, progress, manager, stop)
-        seconds = time.perf_counter() - started
-        row = {"epoch": epoch_number, **{f"train/{k}": v for k, v in steps.train_means.result().items()}}
-        for split, held_out_data in held_out.items():
-            row.update({f"{split}/{k}": v for k, v in steps.evaluate(held_out_data, cfg.seed + 1).items()})
-        # Metrics before the checkpoint: a run killed in between redoes the epoch and overwrites its row.
-        history.append(row)
-        timing.append({"epoch": epoch_number, "seconds": round(seconds, 3)})
-        progress.epoch.assign(epoch_number)
-        progress.step_in_epoch.assign(0)
-        manager.save(checkpoint_number=int(progress.step.numpy()))
-        log.info(_summary(row, seconds, cfg.trainer.epochs))
-        with writer.as_default(step=epoch_number):
+        self.history = History(run_dir / "metrics.csv", keep_through_epoch=self.finished_epochs)
+        self.timing = History(run_dir / "timing.csv", keep_through_epoch=self.finished_epochs)
+        self.writer = tf.summary.create_file_writer(str(run_dir / "tensorboard"))
+
+    @property
+    def finished_epochs(self) -> int:
+        return int(self.progress.epoch.numpy())
+
+    def save_checkpoint(self) -> None:
+        self.manager.save(checkpoint_number=int(self.progress.step.numpy()))
+
+    def fit(self) -> dict[str, float]:
+        row = self.history.rows[-1] if self.history.rows else {}
+        for epoch_number in range(self.finished_epochs + 1, self.cfg.trainer.epochs + 1):
+            started = time.perf_counter()
+            self.train_epoch(epoch_number)
+            row = self.end_epoch(epoch_number, time.perf_counter() - started)
+            if self.stop.received:
+                self.interrupt()
+        _save_model(self.vae, self.run_dir / "model.keras")
+        return row
+
+    def train_epoch(self, epoch_number: int) -> None:
+        """The epoch's batches, `steps_per_call` at a time; resumes mid-epoch where a checkpoint left off."""
+        done = int(self.progress.step_in_epoch.numpy())
+        if done == 0:
+            self.steps.train_means.reset()
+        iterator = iter(self.batches_for_epoch(epoch_number).skip(done))
+        bar = tqdm(total=self.steps_per_epoch, initial=done, desc=f"epoch {epoch_number}/{self.cfg.trainer.epochs}",
+                   leave=False, disable=True if self.cfg.trainer.quiet else None, unit="step", dynamic_ncols=True)
+        with bar:
+            while done < self.steps_per_epoch:
+                chunk = min(self.cfg.trainer.steps_per_call, self.steps_per_epoch - done)
+                stopped_at = int(self.steps.train_chunk(iterator, tf.constant(chunk, tf.int32)))
+                if stopped_at >= 0:
+                    _stop_on_nonfinite(self.steps, epoch_number, done + stopped_at + 1, self.run_dir)
+                done += chunk
+                self.progress.step.assign_add(chunk)
+                bar.update(chunk)
+                bar.set_postfix({k: f"{v:.4g}" for k, v in self.steps.train_means.result().items()}, refresh=False)
+                if self.stop.received and done < self.steps_per_epoch:
+                    self.progress.step_in_epoch.assign(done)
+                    self.save_checkpoint()
+                    self.interrupt()
+
+    def end_epoch(self, epoch_number: int, seconds: float) -> dict[str, float]:
+        """Held-out losses, the metrics row, the checkpoint, logs and (every plot_every epochs) figures."""
+        row = {"epoch": epoch_number, **{f"train/{k}": v for k, v in self.steps.train_means.result().items()}}
+        for split, dataset in self.held_out.items():
+            row.update({f"{split}/{k}": v for k, v in self.steps.evaluate(dataset, self.cfg.seed + 1).items()})
+        # Metrics before the checkpoint: a run killed in between redoes the epoch and rewrites its row.
+        self.history.append(row)
+        self.timing.append({"epoch": epoch_number, "seconds": round(seconds, 3)})
+        self.progress.epoch.assign(epoch_number)
+        self.progress.step_in_epoch.assign(0)
+        self.save_checkpoint()
+        log.info(_summary(row, seconds, self.cfg.trainer.epochs))
+        with self.writer.as_default(step=epoch_number):
             for key, value in row.items():
                 if "/" in key:
                     tf.summary.scalar(key, value)
             tf.summary.scalar("time/epoch_seconds", seconds)
-            if epoch_number % cfg.trainer.plot_every == 0 or epoch_number == cfg.trainer.epochs:
-                drawn = figures.draw(vae, data.test_images, data.test_labels, data.class_names, cfg.figures, title, cfg.seed)
-                for kind, png in figures.save(drawn, run_dir / "figures", epoch_number).items():
+            if epoch_number % self.cfg.trainer.plot_every == 0 or epoch_number == self.cfg.trainer.epochs:
+                for kind, png in self.draw(epoch_number).items():
                     tf.summary.image(kind, tf.image.decode_png(png)[None])
-        writer.flush()
-        if stop.received:
-            _interrupt(stop, run_dir)
+        self.writer.flush()
+        return row
 
-    _save_model(vae, run_dir / "model.keras")
-    return row
+    def draw(self, epoch_number: int) -> dict[str, bytes]:
+        cfg, data = self.cfg, self.data
+        title = f"{cfg.model.name.upper()}-VAE on {data.name}, latent_dim={cfg.latent_dim}"
+        drawn = figures.draw(self.vae, data.test_images, data.test_labels, data.class_names, cfg.figures, title, cfg.seed)
+        return figures.save(drawn, self.run_dir / "figures", epoch_number)
 
-
-def _run_epoch(steps: Steps, dataset, first_step: int, steps_per_epoch: int, epoch_number: int, cfg: TrainConfig,
-               run_dir: Path, progress: Progress, manager, stop: StopSignals) -> None:
-    iterator = iter(dataset)
-    bar = tqdm(total=steps_per_epoch, initial=first_step, desc=f"epoch {epoch_number}/{cfg.trainer.epochs}", leave=False,
-               disable=True if cfg.trainer.quiet else None, unit="step", dynamic_ncols=True)
-    done = first_step
-    with bar:
-        while done < steps_per_epoch:
-            chunk = min(cfg.trainer.steps_per_call, steps_per_epoch - done)
-            stopped_at = int(steps.train_chunk(iterator, tf.constant(chunk, tf.int32)))
-            if stopped_at >= 0:
-                _stop_on_nonfinite(steps, epoch_number, done + stopped_at + 1, run_dir)
-            done += chunk
-            progress.step.assign_add(chunk)
-            bar.update(chunk)
-            bar.set_postfix({k: f"{v:.4g}" for k, v in steps.train_means.result().items()}, refresh=False)
-            if stop.received and done < steps_per_epoch:
-                progress.step_in_epoch.assign(done)
-                manager.save(checkpoint_number=int(progress.step.numpy()))
-                _interrupt(stop, run_dir)
-
-
-def _interrupt(stop: StopSignals, run_dir: Path) -> None:
-    raise Interrupted(f"stopped by {stop.received} with a checkpoint; continue with: vae train resume={run_dir}")
+    def interrupt(self) -> None:
+        raise Interrupted(f"stopped by {self.stop.received} with a checkpoint; continue with: vae train resume={self.run_dir}")
 
 
 def _stop_on_nonfinite(steps: Steps, epoch_number: int, step: int, run_dir: Path) -> None:

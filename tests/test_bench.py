@@ -1,0 +1,43 @@
+"""The benchmark's arithmetic (FLOPs from layer shapes) and a short real run of it."""
+
+import json
+
+import pytest
+
+from vaecli.bench import matmul_gflops, run_benchmark, training_flops_per_image
+from vaecli.config import ElboConfig, MmdConfig
+from vaecli.models.networks import build_vae
+
+
+def test_training_flops_of_the_seed_architecture_by_hand():
+    # Forward multiply-adds x 2, layer by layer, for 28x28x1 images and a 2-D code:
+    forward = [
+        2 * 13 * 13 * 32 * 9 * 1,  # conv 3x3/2 'valid' -> 13x13x32
+        2 * 6 * 6 * 64 * 9 * 32,  # conv 3x3/2 'valid' -> 6x6x64
+        2 * 2304 * 4,  # dense head: mean and log-variance
+        2 * 2 * 7 * 7 * 32,  # decoder dense to 7x7x32
+        2 * 7 * 7 * 32 * 9 * 64,  # transposed conv -> 14x14x64
+        2 * 14 * 14 * 64 * 9 * 32,  # transposed conv -> 28x28x32
+        2 * 28 * 28 * 32 * 9 * 1,  # transposed conv -> logits
+    ]
+    expected = 3 * sum(forward) - forward[0]  # backward = 2x forward, but no input gradient for the first layer
+    assert training_flops_per_image(build_vae(ElboConfig(), 2, (28, 28, 1))) == expected == 32_699_904
+    mmd = training_flops_per_image(build_vae(MmdConfig(), 2, (28, 28, 1)))
+    assert mmd == expected - 3 * 2 * 2304 * 2  # its head outputs 2 numbers, not 4
+
+
+def test_matmul_rate_is_measured():
+    assert matmul_gflops(256, repeats=3) > 0.1
+
+
+@pytest.mark.slow
+def test_a_short_benchmark_run(compose, tiny_mnist, tmp_path):
+    cfg = compose(f"dataset.path={tiny_mnist}", "dataset=mnist", "images=300", "rounds=2", "seeds_batches=2",
+                  "matmul_size=256", "train_memory=false", "trainer.batch_size=50", config_name="bench")
+    report = run_benchmark(cfg, tmp_path)
+    variants = {f"vaecli/elbo {name}" for name in cfg.variants}
+    assert variants and set(report["results"]) == {"vaecli/elbo", "vaecli/mmd", "tutorial/elbo", "seeds/elbo (eager, float64)"} | variants
+    for result in report["results"].values():
+        assert result["images_per_s"] > 0 and len(result["epoch_seconds"]) == 2 and 0 <= result["input_wait_share"] <= 1
+    assert report["results"]["vaecli/elbo"]["vaecli_elbo_speedup_over_this"] == 1.0
+    assert json.loads((tmp_path / "bench.json").read_text()) == report
