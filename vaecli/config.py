@@ -275,8 +275,8 @@ def register_schemas() -> None:
     cs.store(name="eval_schema", node=EvalCommandConfig)
     cs.store(name="report_schema", node=ReportConfig)
     cs.store(name="bench_schema", node=BenchConfig)
-    cs.store(group="schema/model", name="elbo", node=ElboConfig)
-    cs.store(group="schema/model", name="mmd", node=MmdConfig)
+    cs.store(name="elbo_schema", node=ElboConfig)
+    cs.store(name="mmd_schema", node=MmdConfig)
 
 
 def to_object(cfg: DictConfig):

@@ -55,7 +55,7 @@ def describe_config_error(ex: BaseException) -> str | None:
 
     if isinstance(ex, MissingConfigException):
         group = (ex.missing_cfg_file or "").rsplit("/", 1)
-        options = [o for o in (ex.options or []) if o != "schema"]
+        options = list(ex.options or [])
         if len(group) == 2 and options:
             return f"unknown {group[0]} '{group[1]}'; choose one of: {', '.join(sorted(options))}"
         return _first_line(str(ex))
