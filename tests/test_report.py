@@ -24,6 +24,14 @@ def test_runs_are_grouped_and_seeds_averaged(tiny_sweep):
         assert n == 2 and mean == pytest.approx(statistics.fmean(per_seed)) and sd == pytest.approx(statistics.stdev(per_seed))
 
 
+@pytest.mark.slow
+def test_markdown_table(tiny_sweep, tmp_path):
+    write_report([tiny_sweep], tmp_path / "r.html", markdown=tmp_path / "t.md")
+    lines = (tmp_path / "t.md").read_text().splitlines()
+    assert lines[0].startswith("| group | model | dataset |") and "5-NN acc. ↑" in lines[0]
+    assert len(lines) == 4 and all(" ± " in line for line in lines[2:])  # two configurations of two seeds
+
+
 def test_empty_folder_is_an_error(tmp_path):
     with pytest.raises(DataError, match="no vaecli runs under"):
         write_report([tmp_path], tmp_path / "report.html")

@@ -226,6 +226,7 @@ class ReportConfig:
     dirs: list[str] = field(default_factory=lambda: ["outputs"])  # folders searched for runs, recursively
     out: Optional[str] = None  # None: report.html in the first of dirs
     title: str = "vaecli runs"
+    markdown: Optional[str] = None  # also write the configurations table as Markdown here
 
 
 @dataclass

@@ -126,7 +126,7 @@ def aggregate(runs: list[Run]) -> list[dict]:
 # ---------------------------------------------------------------- HTML
 
 
-def write_report(folders: list[Path], out: Path, title: str = "vaecli runs") -> Path:
+def write_report(folders: list[Path], out: Path, title: str = "vaecli runs", markdown: Path | None = None) -> Path:
     runs = find_runs(folders)
     if not runs:
         raise DataError(f"no vaecli runs under {', '.join(map(str, folders))}; train some first (vae train ...) or pass dirs=[...]")
@@ -147,7 +147,27 @@ def write_report(folders: list[Path], out: Path, title: str = "vaecli runs") -> 
         sections="".join(sections),
     )
     atomic_write_text(out, page)
+    if markdown is not None:
+        atomic_write_text(Path(markdown), markdown_table(configurations))
     return out
+
+
+def markdown_table(configurations: list[dict]) -> str:
+    """The configurations table as Markdown: mean ± sd over seeds, n seeds per row."""
+    columns = [(key, label, better) for key, label, better in COLUMNS if any(key in row["summary"] for row in configurations)]
+    head = ["group", *SETTINGS, "seeds", *(f"{label} {'↑' if better == 'higher' else '↓'}" for _, label, better in columns)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in configurations:
+        cells = ["single" if row["group"] == "single runs" else Path(row["group"]).name, *(str(row[k]) for k in SETTINGS),
+                 str(len(row["seeds"]))]
+        for key, _, _ in columns:
+            if key in row["summary"]:
+                mean, sd, n = row["summary"][key]
+                cells.append(_fmt(mean) + (f" ± {_fmt(sd)}" if n > 1 else ""))
+            else:
+                cells.append("–")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _summary_table(configurations: list[dict]) -> str:

@@ -25,7 +25,8 @@ def _report(cfg: DictConfig) -> None:
 
     folders = [Path(d) for d in config.dirs]
     out = Path(config.out) if config.out else folders[0] / "report.html"
-    log.info(f"report: {write_report(folders, out, config.title)}")
+    markdown = Path(config.markdown) if config.markdown else None
+    log.info(f"report: {write_report(folders, out, config.title, markdown)}")
 
 
 def main() -> None:
