@@ -57,6 +57,9 @@ def _run(name: str, rest: list[str]) -> int:
     except KeyboardInterrupt:
         print(f"vae {name}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `vae train --help | head`: the reader left; no error to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        return 0
     except Exception as ex:
         if user_wants_traceback:
             raise

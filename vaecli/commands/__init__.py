@@ -1,21 +1,47 @@
 """One thin Hydra app per `vae` subcommand: compose the config, call the library.
 
-`catch_job_errors` keeps an exception raised inside a Hydra job from reaching Hydra,
-which would print a report of its own; `vae` then prints it as one line. In a sweep
-the other jobs still run, and the sweep fails at the end, naming the failed jobs.
+`hydra_command` builds such an app from the name of its config in conf/ and a function
+of the typed config. `JobFailures` keeps an exception raised inside a Hydra job from
+reaching Hydra, which would print a report of its own; `vae` then prints it as one line.
+In a sweep the other jobs still run, and the sweep fails at the end, naming the failed jobs.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+from typing import Any, Callable
 
+import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
+from vaecli.config import register_schemas, to_object
 from vaecli.errors import Interrupted, VaeError, describe_config_error
 
 log = logging.getLogger(__name__)
+
+
+def hydra_command(config_name: str, work: Callable[[Any], Any], tensorflow: bool = True) -> Callable[[], None]:
+    """A `main()` that composes conf/<config_name>.yaml from sys.argv and calls work(typed config).
+
+    TensorFlow is imported (quietly) only once the config is known to be valid, so a typo
+    costs a second, not TensorFlow's start-up.
+    """
+    register_schemas()
+    failures = JobFailures()
+
+    @hydra.main(version_base="1.3", config_path="pkg://vaecli.conf", config_name=config_name)
+    @failures.catch
+    def app(cfg):
+        config = to_object(cfg)
+        if tensorflow:
+            from vaecli.quiet_tf import import_tensorflow_quietly
+
+            import_tensorflow_quietly()
+        return work(config)
+
+    return functools.partial(failures.run, app)
 
 
 class JobFailures:

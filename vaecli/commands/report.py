@@ -6,27 +6,21 @@ import logging
 import sys
 from pathlib import Path
 
-import hydra
-from omegaconf import DictConfig
+from vaecli.commands import hydra_command
 
-from vaecli.commands import JobFailures
-from vaecli.config import register_schemas, to_object
-
-register_schemas()
-failures = JobFailures()
 log = logging.getLogger(__name__)
 
 
-@hydra.main(version_base="1.3", config_path="pkg://vaecli.conf", config_name="report")
-@failures.catch
-def _report(cfg: DictConfig) -> None:
-    config = to_object(cfg)
+def report(config) -> None:
     from vaecli.report import write_report
 
     folders = [Path(d) for d in config.dirs]
     out = Path(config.out) if config.out else folders[0] / "report.html"
     markdown = Path(config.markdown) if config.markdown else None
     log.info(f"report: {write_report(folders, out, config.title, markdown)}")
+
+
+run = hydra_command("report", report, tensorflow=False)
 
 
 def main() -> None:
@@ -36,4 +30,4 @@ def main() -> None:
     if folders:
         args = [a for a in args if a not in folders] + [f"dirs=[{','.join(repr(f) for f in folders)}]"]
     sys.argv = [sys.argv[0], *args]
-    failures.run(_report)
+    run()

@@ -5,25 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import hydra
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
-from vaecli.commands import JobFailures
-from vaecli.config import register_schemas, to_object
+from vaecli.commands import hydra_command
 from vaecli.errors import ConfigError, DataError
 
-register_schemas()
-failures = JobFailures()
 
-
-@hydra.main(version_base="1.3", config_path="pkg://vaecli.conf", config_name="train")
-@failures.catch
-def _train(cfg: DictConfig) -> float:
-    config = to_object(cfg)  # range checks, before TensorFlow is even imported
-    from vaecli.quiet_tf import import_tensorflow_quietly
-
-    import_tensorflow_quietly()
+def train_and_evaluate(config) -> float:
     from vaecli.training import train
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
@@ -35,9 +24,12 @@ def _train(cfg: DictConfig) -> float:
     return final.get("test/loss", float("nan"))  # what a Hydra sweeper (e.g. Optuna) would minimise
 
 
+run = hydra_command("train", train_and_evaluate)
+
+
 def main() -> None:
     sys.argv = [sys.argv[0], *resume_overrides(sys.argv[1:])]
-    failures.run(_train)
+    run()
 
 
 def resume_overrides(args: list[str]) -> list[str]:
