@@ -41,3 +41,33 @@ def test_a_short_benchmark_run(compose, tiny_mnist, tmp_path):
         assert result["images_per_s"] > 0 and len(result["epoch_seconds"]) == 2 and 0 <= result["input_wait_share"] <= 1
     assert report["results"]["vaecli/elbo"]["vaecli_elbo_speedup_over_this"] == 1.0
     assert json.loads((tmp_path / "bench.json").read_text()) == report
+
+
+def test_time_to_quality(tmp_path):
+    from vaecli.bench import time_to_quality
+    from vaecli.history import History
+
+    metrics, timing = History(tmp_path / "metrics.csv"), History(tmp_path / "timing.csv")
+    for epoch, value in enumerate([-300, -280, -270, -271, -269.5, -270, -270.2, -270.1], start=1):
+        metrics.append({"epoch": epoch, "val/elbo": value})
+        timing.append({"epoch": epoch, "seconds": 10.0})
+    result = time_to_quality(tmp_path, "val/elbo", higher_is_better=True, target=-275, patience=3)
+    assert result["best"] == {"value": -269.5, "epoch": 5, "seconds": 50.0}
+    assert result["early_stop"] == {"epoch": 8, "seconds": 80.0, "best_epoch": 5, "value": -269.5}
+    assert result["target"] == {"epoch": 3, "seconds": 30.0}
+    losses = time_to_quality(tmp_path, "val/elbo", higher_is_better=False, target=-1000)
+    assert losses["best"]["epoch"] == 1 and losses["target"] is None
+
+
+@pytest.mark.slow
+def test_time_to_quality_table_of_real_runs(quick, tmp_path):
+    from vaecli.bench import time_to_quality_table
+    from vaecli.training import train
+
+    for rate in ("1e-4", "1e-3"):
+        train(quick("model=elbo", "trainer.epochs=4", "trainer.batch_size=100", f"trainer.learning_rate={rate}",
+                    "dataset.validation_size=100"), tmp_path / rate)
+    lines = time_to_quality_table([tmp_path]).splitlines()
+    assert lines[0].startswith("| model | learning rate |") and len(lines) == 4
+    seeds_row = next(line for line in lines if "| 0.0001 |" in line)
+    assert seeds_row.split("|")[6].strip() != "never"  # the seeds' settings reach their own best

@@ -245,6 +245,9 @@ class BenchConfig:
     # vaecli/elbo again with other trainer settings, e.g. {xla: {jit_compile: true}}
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)
     train_memory: bool = True  # also run one real `vae train` epoch on the whole dataset for its peak memory
+    # Instead of timing: folders of finished runs with a validation split; prints when each reached
+    # its best validation loss (time to quality) and where early stopping would have stopped.
+    time_to_quality: Optional[list[str]] = None
 
     def __post_init__(self) -> None:
         for key in ("images", "rounds", "seeds_batches", "matmul_size"):

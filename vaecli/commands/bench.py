@@ -10,9 +10,12 @@ from vaecli.commands import hydra_command
 
 
 def bench(config) -> None:
-    from vaecli.bench import run_benchmark
+    from vaecli.bench import run_benchmark, time_to_quality_table
 
-    run_benchmark(config, Path(HydraConfig.get().runtime.output_dir))
+    if config.time_to_quality:
+        print(time_to_quality_table([Path(d) for d in config.time_to_quality]))
+    else:
+        run_benchmark(config, Path(HydraConfig.get().runtime.output_dir))
 
 
 main = hydra_command("bench", bench)
