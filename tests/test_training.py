@@ -105,3 +105,21 @@ def test_nonfinite_loss_stops_with_the_last_good_checkpoint(quick, tmp_path):
 def test_nonfinite_steps_can_be_skipped(quick, tmp_path):
     final = train(quick("model=elbo", "trainer.epochs=1", "trainer.learning_rate=1e12", "trainer.on_nonfinite=skip"), tmp_path)
     assert final["epoch"] == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("precision, compute_dtype", [("mixed_float16", "float16"), ("mixed_bfloat16", "bfloat16")])
+def test_mixed_precision_trains_on_cpu(quick, tmp_path, precision, compute_dtype):
+    from vaecli.training import build_steps
+
+    cfg = quick("model=elbo", "trainer.epochs=2", f"trainer.precision={precision}", "trainer.learning_rate=1e-3")
+    steps = build_steps(cfg.model, cfg.trainer, cfg.latent_dim, (28, 28, 1), cfg.seed)
+    assert steps.vae.encoder.convs[0].compute_dtype == compute_dtype
+    assert steps.vae.encoder.convs[0].kernel.dtype == "float32"  # weights stay float32
+    assert ("LossScale" in type(steps.optimizer).__name__) == (precision == "mixed_float16")
+    rows = [train(cfg, tmp_path)]
+    history = read_metrics(tmp_path / "metrics.csv")
+    assert all(np.isfinite(list(row.values())).all() for row in history)
+    assert history[1]["train/loss"] < history[0]["train/loss"]
+    assert rows[0]["epoch"] == 2
+    assert load_model(tmp_path).encoder.convs[0].compute_dtype == "float32"  # evaluation runs in full precision
