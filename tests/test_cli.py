@@ -111,3 +111,25 @@ def test_a_failing_sweep_job_does_not_stop_the_others(tmp_path, tiny_mnist):
     assert result.returncode == 2
     assert "1 sweep job(s) failed" in result.stderr and "trainer.batch_size=5000" in result.stderr
     assert len(list((tmp_path / "outputs" / "multirun").rglob("model.keras"))) == 1
+
+
+@pytest.mark.slow
+def test_eval_and_resume_take_sweep_folder_names_as_they_are(tiny_sweep, tmp_path):
+    """Sweep jobs are named like 0_model=elbo,seed=0: '=' and ',' that Hydra's grammar would misread."""
+    job = tmp_path / sorted(p.name for p in tiny_sweep.iterdir() if "model=mmd" in p.name)[0]
+    shutil.copytree(tiny_sweep / job.name, job)
+    result = vae("eval", f"run={job}", "iw_samples=5", "prior_samples=200", "mmd_samples=100",
+                 f"classifier_cache={tiny_sweep.parent.parent.parent / 'cache'}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    result = vae("train", f"resume={job}", "trainer.epochs=4", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [r["epoch"] for r in read_metrics(job / "metrics.csv")] == [1, 2, 3, 4]
+
+
+def test_path_values_are_quoted_for_hydra_but_not_in_sweeps():
+    from vaecli.commands import quote_paths
+
+    assert quote_paths(["run=out/0_model=elbo,seed=1", "latent_dim=2", "out=it's.html"]) == [
+        "run='out/0_model=elbo,seed=1'", "latent_dim=2", "out='it\\'s.html'"]
+    assert quote_paths(["resume='already quoted'"]) == ["resume='already quoted'"]
+    assert quote_paths(["-m", "dataset.path=a,b"]) == ["-m", "dataset.path=a,b"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 from typing import Any, Callable
 
 import hydra
@@ -20,6 +21,25 @@ from vaecli.config import register_schemas, to_object
 from vaecli.errors import Interrupted, VaeError, describe_config_error
 
 log = logging.getLogger(__name__)
+
+
+# Options whose values are paths. Sweep folders are named like `0_model=elbo,seed=1`, and Hydra's
+# override grammar reads '=' and ',' in a bare value as syntax, so such values are quoted for it.
+PATH_KEYS = {"run", "resume", "out", "markdown", "dataset.path", "dataset.tfds_data_dir", "eval.classifier_cache",
+             "classifier_cache", "hydra.run.dir", "hydra.sweep.dir"}
+
+
+def quote_paths(args: list[str]) -> list[str]:
+    """`run=a/0_model=elbo,seed=1` -> `run='a/0_model=elbo,seed=1'`; left alone in sweeps (-m), where ',' separates values."""
+    if "-m" in args or "--multirun" in args:
+        return args
+    quoted = []
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        if sep and key in PATH_KEYS and value and value[0] not in "'\"":
+            value = "'" + value.replace("'", "\\'") + "'"
+        quoted.append(f"{key}{sep}{value}")
+    return quoted
 
 
 def hydra_command(config_name: str, work: Callable[[Any], Any], tensorflow: bool = True) -> Callable[[], None]:
@@ -41,7 +61,11 @@ def hydra_command(config_name: str, work: Callable[[Any], Any], tensorflow: bool
             import_tensorflow_quietly()
         return work(config)
 
-    return functools.partial(failures.run, app)
+    def main() -> None:
+        sys.argv = [sys.argv[0], *quote_paths(sys.argv[1:])]
+        failures.run(app)
+
+    return main
 
 
 class JobFailures:

@@ -38,7 +38,7 @@ def resume_overrides(args: list[str]) -> list[str]:
     Other overrides may change what does not change the model (e.g. trainer.epochs=80 to
     train longer); train() refuses a different model.
     """
-    resume = [a.split("=", 1)[1] for a in args if a.startswith("resume=")]
+    resume = [a.split("=", 1)[1].strip("'\"") for a in args if a.startswith("resume=")]
     if not resume or resume[-1] in ("", "null"):
         return args
     if "-m" in args or "--multirun" in args:
@@ -52,7 +52,7 @@ def resume_overrides(args: list[str]) -> list[str]:
     new = [a for a in args if not a.startswith("resume=")]
     new_keys = {_key(a) for a in new if "=" in a}
     earlier = [a for a in OmegaConf.load(saved) if _key(a) not in new_keys and not a.startswith("resume=")]
-    return [*earlier, *new, f"resume='{run_dir}'", f"hydra.run.dir='{run_dir}'"]
+    return [*earlier, *new, f"resume={run_dir}", f"hydra.run.dir={run_dir}"]  # quote_paths quotes them
 
 
 def _key(override: str) -> str:
