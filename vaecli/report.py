@@ -162,8 +162,7 @@ def markdown_table(configurations: list[dict]) -> str:
                  str(len(row["seeds"]))]
         for key, _, _ in columns:
             if key in row["summary"]:
-                mean, sd, n = row["summary"][key]
-                cells.append(_fmt(mean) + (f" ± {_fmt(sd)}" if n > 1 else ""))
+                cells.append(_mean_sd(*row["summary"][key]))
             else:
                 cells.append("–")
         lines.append("| " + " | ".join(cells) + " |")
@@ -179,9 +178,8 @@ def _summary_table(configurations: list[dict]) -> str:
         cells = [_text_cell(group)] + [_text_cell(row[key]) for key in SETTINGS] + [_text_cell(",".join(map(str, sorted(row["seeds"]))))]
         for key, _, _ in COLUMNS:
             if key in row["summary"]:
-                mean, sd, n = row["summary"][key]
-                shown = f"{_fmt(mean)}" + (f" ± {_fmt(sd)}" if n > 1 else "")
-                cells.append(f'<td data-value="{mean:.10g}">{shown}</td>')
+                mean = row["summary"][key][0]
+                cells.append(f'<td data-value="{mean:.10g}">{_mean_sd(*row["summary"][key])}</td>')
             else:
                 cells.append('<td data-value="">–</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -243,6 +241,10 @@ def _text_cell(value) -> str:
 
 def _fmt(value: float) -> str:
     return f"{value:.4g}"
+
+
+def _mean_sd(mean: float, sd: float, n: int) -> str:
+    return _fmt(mean) + (f" ± {sd:.2g}" if n > 1 else "")  # two digits of spread are all three seeds can tell
 
 
 TEMPLATE = """<!doctype html>
