@@ -10,7 +10,7 @@ from vaecli.errors import ConfigError, describe_config_error
 def test_defaults(compose):
     cfg = compose()
     assert isinstance(cfg.model, MmdConfig) and cfg.dataset.name == "fashion"
-    assert cfg.latent_dim == 2 and cfg.trainer.epochs == 50 and cfg.trainer.learning_rate == 1e-4
+    assert cfg.latent_dim == 2 and cfg.trainer.epochs == 50 and cfg.trainer.learning_rate == 1e-3
     assert cfg.trainer.batch_size == 100 and cfg.trainer.plot_every == 10
     assert cfg.model.kernel.name == "gaussian" and cfg.model.kernel.sigma is None
     assert cfg.model.kernel.bandwidth(2) == pytest.approx(2 / 2**0.5)
@@ -42,6 +42,10 @@ def test_defaults(compose):
          lambda c: (c.figures.grid_size, c.figures.sample_grid, c.figures.reconstructions) == (20, 4, 5)),
         (["eval.iw_samples=10", "eval.iw_subset=50", "eval.prior_samples=100", "eval.knn_neighbours=[1,3]"],
          lambda c: c.eval.iw_samples == 10 and c.eval.knn_neighbours == [1, 3]),
+        # The presets keep the seeds' settings where vaecli's defaults differ.
+        (["experiment=seeds_fashion"], lambda c: c.dataset.name == "fashion" and (c.trainer.learning_rate, c.trainer.epochs) == (1e-4, 50)),
+        (["experiment=seeds_mnist"], lambda c: c.dataset.name == "mnist" and (c.trainer.learning_rate, c.latent_dim) == (1e-4, 2)),
+        (["experiment=small_data"], lambda c: c.dataset.train_size == 500 and (c.trainer.learning_rate, c.trainer.epochs) == (1e-4, 800)),
     ],
 )
 def test_every_option_composes(compose, overrides, check):

@@ -127,7 +127,9 @@ class DatasetConfig:
 class TrainerConfig:
     epochs: int = 50  # the seeds' 50
     batch_size: int = 100  # the seeds' 100
-    learning_rate: float = 1e-4  # the seeds' Adam 1e-4
+    # Adam 1e-3, not the seeds' 1e-4: on Fashion-MNIST it reaches the seeds' best validation loss in
+    # 4-5 epochs instead of 20, and ends better (README, Time to quality). experiment=seeds_* keep 1e-4.
+    learning_rate: float = 1e-3
     plot_every: int = 10  # the seeds drew figures every 10 epochs; the last epoch always draws
     # Training steps fused into one compiled call: fewer Python round trips per epoch;
     # the progress bar moves once per call.
@@ -144,7 +146,7 @@ class TrainerConfig:
     def __post_init__(self) -> None:
         _positive("trainer.epochs", self.epochs, "50")
         _positive("trainer.batch_size", self.batch_size, "100")
-        _positive("trainer.learning_rate", self.learning_rate, "1e-4")
+        _positive("trainer.learning_rate", self.learning_rate, "1e-3")
         _positive("trainer.plot_every", self.plot_every, "10")
         _positive("trainer.steps_per_call", self.steps_per_call, "50")
         _positive("trainer.eval_batch_size", self.eval_batch_size, "1000")
