@@ -1,5 +1,6 @@
 """`vae report` over a real sweep: grouping, seed averages, and the page in a real browser."""
 
+import re
 import shutil
 import statistics
 
@@ -30,6 +31,8 @@ def test_markdown_table(tiny_sweep, tmp_path):
     lines = (tmp_path / "t.md").read_text().splitlines()
     assert lines[0].startswith("| group | model | dataset |") and "5-NN acc. ↑" in lines[0]
     assert len(lines) == 4 and all(" ± " in line for line in lines[2:])  # two configurations of two seeds
+    cells = [len(re.findall(r"(?<!\\)\|", line)) for line in lines]  # unescaped separators, e.g. not in |code mean|
+    assert len(set(cells)) == 1, cells
 
 
 def test_empty_folder_is_an_error(tmp_path):

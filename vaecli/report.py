@@ -155,7 +155,8 @@ def write_report(folders: list[Path], out: Path, title: str = "vaecli runs", mar
 def markdown_table(configurations: list[dict]) -> str:
     """The configurations table as Markdown: mean ± sd over seeds, n seeds per row."""
     columns = [(key, label, better) for key, label, better in COLUMNS if any(key in row["summary"] for row in configurations)]
-    head = ["group", *SETTINGS, "seeds", *(f"{label} {'↑' if better == 'higher' else '↓'}" for _, label, better in columns)]
+    labels = (label.replace("|", r"\|") for _, label, _ in columns)  # |code mean| must not split a cell
+    head = ["group", *SETTINGS, "seeds", *(f"{label} {'↑' if better == 'higher' else '↓'}" for label, (_, _, better) in zip(labels, columns))]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in configurations:
         cells = ["single" if row["group"] == "single runs" else Path(row["group"]).name, *(str(row[k]) for k in SETTINGS),
