@@ -30,6 +30,10 @@ def make(kind: str, tmp: Path) -> Path:
         write_idx(good / "train-labels-idx1-ubyte.gz", LABELS[:15])
     elif kind == "a file":
         return good / "train-images-idx3-ubyte.gz"
+    elif kind == "a finished run":
+        (tmp / "run").mkdir()
+        (tmp / "run" / "metrics.csv").write_text("epoch,train/loss\n1,0.5\n")
+        return tmp / "run"
     return good
 
 
@@ -57,6 +61,8 @@ CATALOGUE = [
     ("wrong magic number", ["train", "dataset=idx", "dataset.path={wrong magic}"], 3, "{wrong magic}/train-labels-idx1-ubyte.gz: not an IDX file"),
     ("image/label count mismatch", ["train", "dataset=idx", "dataset.path={count mismatch}"], 3, "{count mismatch}: 20 train images but 15 labels"),
     ("unwritable output folder", ["train", "dataset=idx", "dataset.path={data}", "hydra.run.dir={a file}/run"], 3, "cannot use {a file}/run"),
+    ("a new run over a finished one", ["train", "dataset=idx", "dataset.path={data}", "hydra.run.dir={a finished run}"], 3,
+     "{a finished run} already holds a run; continue it with resume={a finished run}"),
     ("resume a folder that is no run", ["train", "resume={tmp}"], 3, "resume={tmp} is not a vaecli run folder"),
     ("resume a folder that does not exist", ["train", "resume={tmp}/nowhere"], 2, "resume={tmp}/nowhere is not a folder"),
     ("eval a folder that is no run", ["eval", "run={tmp}"], 3, "{tmp} is not a vaecli run folder"),
@@ -68,7 +74,7 @@ CATALOGUE = [
 @pytest.mark.parametrize("what, args, code, message", CATALOGUE, ids=[c[0] for c in CATALOGUE])
 def test_bad_input(tmp_path, what, args, code, message):
     places = {"tmp": str(tmp_path), "data": str(make("good", tmp_path))}
-    for kind in ("missing file", "truncated", "wrong magic", "count mismatch", "a file"):
+    for kind in ("missing file", "truncated", "wrong magic", "count mismatch", "a file", "a finished run"):
         if "{" + kind + "}" in " ".join(args) + message:
             places[kind] = str(make(kind, tmp_path / kind.replace(" ", "_")))
     fill = lambda text: re.sub(r"\{([a-z ]+)\}", lambda m: places[m.group(1)], text)  # noqa: E731

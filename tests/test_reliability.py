@@ -28,6 +28,15 @@ def test_a_folder_in_use_is_refused_and_a_stale_lock_taken_over(quick, tmp_path)
 
 
 @pytest.mark.slow
+def test_a_new_run_over_a_finished_one_is_refused_and_the_run_kept(quick, tmp_path):
+    train(quick("trainer.epochs=1"), tmp_path)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and p.name != ".lock"}
+    with pytest.raises(DataError, match=f"already holds a run; continue it with resume={tmp_path}"):
+        train(quick("trainer.epochs=2"), tmp_path)
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and p.name != ".lock"} == before
+
+
+@pytest.mark.slow
 def test_deterministic_runs_write_identical_metrics_files(quick, tmp_path):
     for name in ("a", "b"):
         train(quick("model=mmd", "trainer.deterministic=true", "dataset.validation_size=100"), tmp_path / name)

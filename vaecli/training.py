@@ -153,6 +153,15 @@ def build_steps(model_cfg, trainer_cfg, latent_dim: int, image_shape, seed: int)
     return Steps(vae, objective, optimizer, rng, trainer_cfg, (trainer_cfg.batch_size, *image_shape))
 
 
+def check_unused(run_dir: Path) -> None:
+    """Refuse to start a new run over one that is already there (e.g. a sweep run twice into one hydra.sweep.dir)."""
+    if (run_dir / "metrics.csv").is_file() or any((run_dir / "checkpoints").glob("ckpt-*")):
+        raise DataError(
+            f"{run_dir} already holds a run; continue it with resume={run_dir}, or train into a new folder "
+            "(the default, or another hydra.run.dir / hydra.sweep.dir)"
+        )
+
+
 def check_resumable(run_dir: Path, cfg: TrainConfig) -> None:
     """Refuse to continue a run whose model differs from the one asked for now."""
     saved_path = run_dir / "config.yaml"
@@ -227,6 +236,8 @@ class Trainer:
         self.cfg, self.run_dir, self.stop = cfg, run_dir, stop
         if cfg.resume is not None:
             check_resumable(run_dir, cfg)
+        else:
+            check_unused(run_dir)
         device = configure_tensorflow(cfg)
         self.data = data = load_dataset(cfg.dataset, seed=cfg.seed)
         log.info(f"data: {data.name} from {data.source}: {len(data.train_images)} train, "
