@@ -56,8 +56,8 @@ def test_a_corrupt_newest_checkpoint_falls_back_to_the_one_before(quick, tmp_pat
         train(quick("trainer.epochs=4", f"resume={tmp_path}"), tmp_path)
 
 
-def start(args, cwd):
-    return subprocess.Popen([_vae(), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+def start(args, cwd, stderr=subprocess.PIPE):
+    return subprocess.Popen([_vae(), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=stderr,
                             text=True, stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
@@ -112,8 +112,7 @@ class Training:
     """A `vae train` process whose output is drained in the background; `started` is set once training begins."""
 
     def __init__(self, args, cwd):
-        self.process = subprocess.Popen([_vae(), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True, stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self.process = start(args, cwd, stderr=subprocess.STDOUT)
         self.started = threading.Event()
         threading.Thread(target=self._drain, daemon=True).start()
 
