@@ -129,3 +129,16 @@ def tiny_sweep(tiny_mnist, tmp_path_factory) -> Path:
     assert result.returncode == 0, result.stderr
     (sweep,) = (cwd / "outputs" / "multirun").iterdir()
     return sweep
+
+
+def small_vae(model: str = "elbo", likelihood: str | None = None, latent_dim: int = 2, shape=(8, 8, 1), **options):
+    """A tiny conv VAE for `model` (registry name) with its options, and the first likelihood it takes unless named."""
+    from vaecli.config import ConvNetworkConfig
+    from vaecli.models.likelihoods import LIKELIHOODS
+    from vaecli.models.networks import build_vae
+    from vaecli.models.objectives import get
+
+    objective = get(model)
+    likelihood_cfg = LIKELIHOODS[likelihood or objective.likelihoods[0]].Config()
+    network = ConvNetworkConfig(encoder_filters=[4], decoder_filters=[4], decoder_base_channels=2)
+    return build_vae(objective.Config(**options), network, likelihood_cfg, latent_dim, shape)

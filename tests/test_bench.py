@@ -5,8 +5,11 @@ import json
 import pytest
 
 from vaecli.bench import matmul_gflops, run_benchmark, training_flops_per_image
-from vaecli.config import ElboConfig, MmdConfig
+from vaecli.config import ConvNetworkConfig
+from vaecli.models.likelihoods import BernoulliConfig, MseConfig
 from vaecli.models.networks import build_vae
+from vaecli.models.objectives.elbo import ElboConfig
+from vaecli.models.objectives.mmd import MmdConfig
 
 
 def test_training_flops_of_the_seed_architecture_by_hand():
@@ -21,8 +24,8 @@ def test_training_flops_of_the_seed_architecture_by_hand():
         2 * 28 * 28 * 32 * 9 * 1,  # transposed conv -> logits
     ]
     expected = 3 * sum(forward) - forward[0]  # backward = 2x forward, but no input gradient for the first layer
-    assert training_flops_per_image(build_vae(ElboConfig(), 2, (28, 28, 1))) == expected == 32_699_904
-    mmd = training_flops_per_image(build_vae(MmdConfig(), 2, (28, 28, 1)))
+    assert training_flops_per_image(build_vae(ElboConfig(), ConvNetworkConfig(), BernoulliConfig(), 2, (28, 28, 1))) == expected == 32_699_904
+    mmd = training_flops_per_image(build_vae(MmdConfig(), ConvNetworkConfig(), MseConfig(), 2, (28, 28, 1)))
     assert mmd == expected - 3 * 2 * 2304 * 2  # its head outputs 2 numbers, not 4
 
 
@@ -44,7 +47,7 @@ def test_a_short_benchmark_run(compose, tiny_mnist, tmp_path):
 
 
 def test_time_to_quality(tmp_path):
-    from vaecli.bench import time_to_quality
+    from vaecli.time_to_quality import time_to_quality
     from vaecli.history import History
 
     metrics, timing = History(tmp_path / "metrics.csv"), History(tmp_path / "timing.csv")
@@ -61,7 +64,7 @@ def test_time_to_quality(tmp_path):
 
 @pytest.mark.slow
 def test_time_to_quality_table_of_real_runs(quick, tmp_path):
-    from vaecli.bench import time_to_quality_table
+    from vaecli.time_to_quality import time_to_quality_table
     from vaecli.training import train
 
     for rate in ("1e-4", "1e-3"):

@@ -43,7 +43,7 @@ def test_usage(tmp_path):
 @pytest.mark.parametrize(
     "args, code, message",
     [
-        (["model=nonsense"], 2, "vae train: error: unknown model 'nonsense'; choose one of: elbo, mmd"),
+        (["model=nonsense"], 2, "vae train: error: unknown model 'nonsense'; choose one of: beta_tcvae, beta_vae, dip_vae, elbo, infovae, mmd, vamp, wae"),
         (["latent_dim=0"], 2, "vae train: error: latent_dim must be > 0, got 0; e.g. latent_dim=2"),
         (["dataset.path=/does/not/exist"], 2, "vae train: error: dataset.path=/does/not/exist does not exist"),
         (["latent_dim=abc"], 2, "vae train: error: latent_dim: Value 'abc' of type 'str' could not be converted to Integer"),

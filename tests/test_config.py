@@ -3,7 +3,8 @@
 import pytest
 from hydra.errors import ConfigCompositionException, MissingConfigException
 
-from vaecli.config import ElboConfig, MmdConfig
+from vaecli.models.objectives.elbo import ElboConfig
+from vaecli.models.objectives.mmd import MmdConfig
 from vaecli.errors import ConfigError, describe_config_error
 
 
@@ -24,8 +25,21 @@ def test_defaults(compose):
         (["model=elbo", "model.kl=analytic", "model.kl_weight=0.01"], lambda c: c.model.kl == "analytic" and c.model.kl_weight == 0.01),
         (["model.kernel.name=imq", "model.kernel.sigma=0.5"], lambda c: c.model.kernel.name == "imq" and c.model.kernel.bandwidth(2) == 0.5),
         (["model.mmd_weight=10", "model.prior_samples=50"], lambda c: c.model.mmd_weight == 10 and c.model.prior_samples == 50),
-        (["model.encoder_filters=[16,32,64]", "model.decoder_filters=[64,32,16]", "model.decoder_base_channels=8"],
-         lambda c: c.model.encoder_filters == [16, 32, 64] and c.model.decoder_base_channels == 8),
+        (["network.encoder_filters=[16,32,64]", "network.decoder_filters=[64,32,16]", "network.decoder_base_channels=8"],
+         lambda c: c.network.encoder_filters == [16, 32, 64] and c.network.decoder_base_channels == 8),
+        (["network=conv64"], lambda c: c.network.kernel_size == 4 and c.network.hidden_units == 256 and c.network.output_stride == 2),
+        (["network=mlp", "network.hidden_units=200"], lambda c: c.network.hidden_units == 200 and c.network.activation == "tanh"),
+        (["model=elbo", "likelihood=gaussian_fixed", "likelihood.sigma=0.5"], lambda c: c.likelihood.sigma == 0.5),
+        (["model=elbo", "likelihood=gaussian", "model.samples=5", "model.warmup_epochs=3"],
+         lambda c: c.likelihood.min_logvar == -6.0 and (c.model.samples, c.model.warmup_epochs) == (5, 3)),
+        (["model=beta_vae", "model.beta=8", "model.capacity_max=25"], lambda c: c.model.beta == 8 and c.model.capacity_max == 25),
+        (["model=infovae", "model.alpha=0.5", "model.lam=10", "model.kernel.name=imq"],
+         lambda c: (c.model.alpha, c.model.lam, c.model.kernel.name) == (0.5, 10, "imq")),
+        (["model=wae"], lambda c: c.likelihood.name == "gaussian_fixed" and c.model.lam == 5.0),
+        (["model=dip_vae", "model.type=ii"], lambda c: c.model.type == "ii" and c.model.diagonal_weight == 10.0),
+        (["model=vamp", "model.components=50"], lambda c: c.model.components == 50 and c.model.kl == "sample"),
+        (["model=beta_tcvae", "model.beta=2"], lambda c: c.model.beta == 2 and c.model.kl == "sample"),
+        (["dataset.validation_size=10", "trainer.early_stopping.patience=2"], lambda c: c.trainer.early_stopping.patience == 2),
         (["dataset=mnist", "dataset.path=/x"], lambda c: c.dataset.tfds_name == "mnist" and c.dataset.path == "/x"),
         (["dataset=idx", "dataset.path=/x", "dataset.class_names=[a,b]"], lambda c: c.dataset.class_names == ["a", "b"]),
         (["dataset.train_size=500", "dataset.validation_size=100", "dataset.tfds_data_dir=/t"],
@@ -83,7 +97,7 @@ def test_elbo_needs_no_kernel_and_says_so(compose):
 def test_unknown_group_choice_lists_the_options(compose):
     with pytest.raises(MissingConfigException) as error:
         compose("model=nonsense")
-    assert describe_config_error(error.value) == "unknown model 'nonsense'; choose one of: elbo, mmd"
+    assert describe_config_error(error.value) == "unknown model 'nonsense'; choose one of: beta_tcvae, beta_vae, dip_vae, elbo, infovae, mmd, vamp, wae"
 
 
 def test_wrong_type_is_named(compose):

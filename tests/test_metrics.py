@@ -7,9 +7,8 @@ import pytest
 import tensorflow as tf
 
 from vaecli import metrics
-from vaecli.config import ElboConfig
-from vaecli.models.networks import build_vae
-from vaecli.models.objectives import bernoulli_log_likelihood
+from conftest import small_vae
+from vaecli.models.losses import bernoulli_log_likelihood
 
 RNG = np.random.default_rng(0)
 LABELS = np.repeat(np.arange(4), 50)
@@ -35,11 +34,17 @@ def test_silhouette_near_one_for_tight_clusters_near_zero_for_noise():
 
 
 def test_prior_mmd_is_small_for_prior_samples_and_grows_with_a_shift():
-    prior_like = RNG.standard_normal((2000, 2))
-    near = metrics.prior_mmd(prior_like, 2000)
+    prior_like, prior = RNG.standard_normal((2000, 2)), RNG.standard_normal((2000, 2))
+    near = metrics.prior_mmd(prior_like, prior)
     assert near < 0.002
-    assert near < metrics.prior_mmd(prior_like + 0.5, 2000) < metrics.prior_mmd(prior_like + 2.0, 2000)
-    assert metrics.prior_mmd(prior_like * 3.0, 2000) > 10 * near  # too spread out
+    assert near < metrics.prior_mmd(prior_like + 0.5, prior) < metrics.prior_mmd(prior_like + 2.0, prior)
+    assert metrics.prior_mmd(prior_like * 3.0, prior) > 10 * near  # too spread out
+
+
+def test_prior_mmd_measures_against_the_models_own_prior():
+    mixture = np.concatenate([RNG.normal(-3, 0.3, (1000, 2)), RNG.normal(3, 0.3, (1000, 2))])  # a learned prior's draws
+    codes = mixture[RNG.permutation(2000)] + RNG.normal(0, 0.01, (2000, 2))
+    assert metrics.prior_mmd(codes, mixture[::-1].copy()) < 0.002 < metrics.prior_mmd(codes, RNG.standard_normal((2000, 2)))
 
 
 def test_code_moments_and_active_units():
@@ -86,8 +91,8 @@ def test_reconstruction_errors_by_hand():
 def one_d_vae():
     """A small VAE with a 1-D latent, so log p(x) can be integrated numerically."""
     tf.keras.utils.set_random_seed(1)
-    vae = build_vae(ElboConfig(encoder_filters=[4], decoder_filters=[4], decoder_base_channels=2), 1, (8, 8, 1))
-    images = (RNG.random((6, 8, 8, 1)) > 0.6).astype(np.float32)
+    vae = small_vae("elbo", latent_dim=1)
+    images = (RNG.random((40, 8, 8, 1)) > 0.6).astype(np.float32)  # enough that the bounds' order is not luck
     return vae, images
 
 
@@ -117,5 +122,5 @@ def test_likelihood_bounds_do_not_depend_on_the_batch_split(one_d_vae):
     vae, images = one_d_vae
     whole = metrics.likelihood_bounds(vae, images, k=20, batch_size=10_000, seed=3)
     log_w = metrics.log_weights(vae, images, 20, seed=3)
-    assert log_w.shape == (20, 6)
+    assert log_w.shape == (20, 40)
     assert whole["iw_elbo"] == pytest.approx(float(log_w.mean()), rel=1e-6)

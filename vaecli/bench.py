@@ -29,15 +29,16 @@ import keras
 import numpy as np
 import psutil
 import tensorflow as tf
-from omegaconf import OmegaConf
 
-from vaecli.config import BenchConfig, ElboConfig, MmdConfig, TrainerConfig
+from vaecli.config import BenchConfig, ConvNetworkConfig, TrainConfig, TrainerConfig
 from vaecli.data import load_dataset, training_batches
-from vaecli.errors import DataError
 from vaecli.files import atomic_write_text
+from vaecli.models.likelihoods import BernoulliConfig
+from vaecli.models.losses import log_normal_pdf
 from vaecli.models.networks import build_vae
-from vaecli.models.objectives import log_normal_pdf
-from vaecli.training import build_steps
+from vaecli.models.objectives import OBJECTIVES
+from vaecli.models.objectives.elbo import ElboConfig
+from vaecli.steps import build_steps
 
 log = logging.getLogger(__name__)
 
@@ -64,16 +65,11 @@ def training_flops_per_image(vae) -> int:
     weights); the first layer needs no input gradient. Element-wise work is left out.
     """
     per_layer = []
-    x = tf.zeros((1, *vae.image_shape))
-    for layer in [*vae.encoder.convs, vae.encoder.flatten, vae.encoder.head]:
-        y = layer(x)
-        per_layer.append(_forward_flops(layer, x.shape, y.shape))
-        x = y
-    x = tf.zeros((1, vae.latent_dim))
-    for layer in [vae.decoder.dense, vae.decoder.reshape, *vae.decoder.deconvs, vae.decoder.to_logits]:
-        y = layer(x)
-        per_layer.append(_forward_flops(layer, x.shape, y.shape))
-        x = y
+    for network, x in ((vae.encoder, tf.zeros((1, *vae.image_shape))), (vae.decoder, tf.zeros((1, vae.latent_dim)))):
+        for layer in network.sequence:  # the layers in the order the network applies them
+            y = layer(x)
+            per_layer.append(_forward_flops(layer, x.shape, y.shape))
+            x = y
     forward = sum(per_layer)
     return 3 * forward - per_layer[0]
 
@@ -120,9 +116,19 @@ class Candidate:
         }
 
 
-def vaecli_candidate(name: str, model_cfg, trainer: TrainerConfig, images: np.ndarray, latent_dim: int, seed: int) -> Candidate:
+def default_config(model: str, trainer: TrainerConfig, latent_dim: int, seed: int) -> TrainConfig:
+    """An objective with its defaults, the seeds' network and the first likelihood it takes (conf/model/<name>.yaml's)."""
+    from vaecli.models.likelihoods import LIKELIHOODS
+
+    objective = OBJECTIVES[model]
+    return TrainConfig(model=objective.Config(), network=ConvNetworkConfig(), likelihood=LIKELIHOODS[objective.likelihoods[0]].Config(),
+                       trainer=trainer, latent_dim=latent_dim, seed=seed)
+
+
+def vaecli_candidate(name: str, cfg: TrainConfig, images: np.ndarray) -> Candidate:
     """vaecli's own training steps and input pipeline, as `vae train` runs them."""
-    steps = build_steps(model_cfg, trainer, latent_dim, images.shape[1:], seed)
+    trainer, seed = cfg.trainer, cfg.seed
+    steps = build_steps(cfg, images.shape[1:], len(images))
     batches = training_batches(images, trainer.batch_size, seed)
     n_steps = len(images) // trainer.batch_size
     one_batch = tf.convert_to_tensor(images[: trainer.batch_size].astype(np.float32) / 255.0)
@@ -144,7 +150,7 @@ def vaecli_candidate(name: str, model_cfg, trainer: TrainerConfig, images: np.nd
 
 def tutorial_candidate(images: np.ndarray, batch_size: int, latent_dim: int) -> Candidate:
     """The TensorFlow CVAE tutorial's loop: tf.function per batch, host sync per step, no prefetch."""
-    vae = build_vae(ElboConfig(), latent_dim, images.shape[1:])
+    vae = build_vae(ElboConfig(), ConvNetworkConfig(), BernoulliConfig(), latent_dim, images.shape[1:])
     optimizer = keras.optimizers.Adam(1e-4)
     data = images.astype(np.float32) / 255.0
 
@@ -178,7 +184,7 @@ def tutorial_candidate(images: np.ndarray, batch_size: int, latent_dim: int) -> 
 def seeds_candidate(images: np.ndarray, batch_size: int, latent_dim: int, batches: int) -> Candidate:
     """The seeds' style: eager execution, float64, reconstruction summed over the batch."""
     keras.mixed_precision.set_dtype_policy("float64")
-    vae = build_vae(ElboConfig(), latent_dim, images.shape[1:])
+    vae = build_vae(ElboConfig(), ConvNetworkConfig(), BernoulliConfig(), latent_dim, images.shape[1:])
     keras.mixed_precision.set_dtype_policy("float32")
     optimizer = keras.optimizers.Adam(1e-4)
     data = images[: batches * batch_size].astype(np.float64) / 255.0
@@ -253,11 +259,11 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path) -> dict:
 
     with PeakMemory() as memory:
         candidates = []
-        for model_cfg in (ElboConfig(), MmdConfig()):
-            candidates.append(vaecli_candidate(f"vaecli/{model_cfg.name}", model_cfg, cfg.trainer, images, cfg.latent_dim, cfg.seed))
+        for model in cfg.models:
+            candidates.append(vaecli_candidate(f"vaecli/{model}", default_config(model, cfg.trainer, cfg.latent_dim, cfg.seed), images))
         for name, changes in cfg.variants.items():
             trainer = TrainerConfig(**{**cfg.trainer.__dict__, **changes})
-            candidates.append(vaecli_candidate(f"vaecli/elbo {name}", ElboConfig(), trainer, images, cfg.latent_dim, cfg.seed))
+            candidates.append(vaecli_candidate(f"vaecli/elbo {name}", default_config("elbo", trainer, cfg.latent_dim, cfg.seed), images))
         candidates.append(tutorial_candidate(images, cfg.trainer.batch_size, cfg.latent_dim))
         candidates.append(seeds_candidate(images, cfg.trainer.batch_size, cfg.latent_dim, cfg.seeds_batches))
         for candidate in candidates:  # warm-up (tracing) one by one, measuring the memory each adds
@@ -321,78 +327,4 @@ def table(report: dict) -> str:
                      f"{r['rss_added_mb']:>9}{r['vaecli_elbo_speedup_over_this']:>15.2f}x")
     if "full_training_run" in report:
         lines.append(f"full training run (1 epoch, whole dataset): {report['full_training_run']}")
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------- time to quality
-
-
-def time_to_quality(run_dir: Path, metric: str, higher_is_better: bool, target: float | None = None,
-                    patience: int = 3) -> dict:
-    """When a run reached its quality, in wall seconds of training (timing.csv), read from a validation metric.
-
-    best: the best value of `metric` and the epoch and cumulative seconds at which it came;
-    early_stop: where early stopping with `patience` epochs would have stopped (and its best so far);
-    target: the first epoch and seconds at which `metric` reached `target`, if given (None if never).
-    """
-    from vaecli.history import read_metrics
-
-    rows = read_metrics(Path(run_dir) / "metrics.csv")
-    elapsed = np.cumsum([row["seconds"] for row in read_metrics(Path(run_dir) / "timing.csv")])
-    values = np.array([row[metric] for row in rows]) * (1 if higher_is_better else -1)  # larger is better below
-    best = int(np.argmax(values))
-    stop, best_so_far = len(values) - 1, 0
-    for epoch in range(1, len(values)):
-        if values[epoch] > values[best_so_far]:
-            best_so_far = epoch
-        elif epoch - best_so_far >= patience:
-            stop = epoch
-            break
-    sign = 1 if higher_is_better else -1
-    result = {
-        "best": {"value": sign * values[best], "epoch": best + 1, "seconds": round(float(elapsed[best]), 1)},
-        "early_stop": {"epoch": stop + 1, "seconds": round(float(elapsed[stop]), 1),
-                       "best_epoch": best_so_far + 1, "value": sign * values[best_so_far]},
-    }
-    if target is not None:
-        reached = np.flatnonzero(values >= sign * target)
-        result["target"] = None if not len(reached) else {"epoch": int(reached[0]) + 1, "seconds": round(float(elapsed[reached[0]]), 1)}
-    return result
-
-
-def time_to_quality_table(folders: list[Path]) -> str:
-    """Markdown: for every run under the folders, when its validation metric reached its quality.
-
-    The metric is the validation ELBO for `elbo` runs and the validation loss for `mmd` runs; the
-    target of each model is the best validation value that the seeds' settings (learning rate
-    1e-4, batch 100) reached among these runs.
-    """
-    from vaecli.report import find_runs
-
-    runs = [run for run in find_runs(folders) if any("val/loss" in row for row in run.history)]
-    if not runs:
-        raise DataError(f"no finished runs with a validation split under {', '.join(map(str, folders))}")
-    targets = {}
-    for run in runs:
-        trainer = OmegaConf.load(run.path / "config.yaml").trainer
-        run.settings.update(learning_rate=trainer.learning_rate, batch_size=trainer.batch_size)
-        metric, higher = ("val/elbo", True) if run.settings["model"] == "elbo" else ("val/loss", False)
-        if trainer.learning_rate == 1e-4 and trainer.batch_size == 100:
-            best = time_to_quality(run.path, metric, higher)["best"]["value"]
-            previous = targets.get(run.settings["model"], best)
-            targets[run.settings["model"]] = max(best, previous) if higher else min(best, previous)
-    lines = ["| model | learning rate | batch | epochs | best val (epoch, s) | reaches seeds' best at (epoch, s) "
-             "| early stop, patience 3 (epoch, s) | test at best val epoch |", "|" + "---|" * 8]
-    for run in runs:
-        model = run.settings["model"]
-        metric, higher = ("val/elbo", True) if model == "elbo" else ("val/loss", False)
-        ttq = time_to_quality(run.path, metric, higher, targets.get(model))
-        test_key = "test/elbo" if model == "elbo" else "test/loss"
-        test = run.history[ttq["best"]["epoch"] - 1][test_key]
-        reach = "never" if ttq.get("target") is None else f"{ttq['target']['epoch']}, {ttq['target']['seconds']:.0f}"
-        lines.append(
-            f"| {model} | {run.settings['learning_rate']:g} | {run.settings['batch_size']} | {len(run.history)} "
-            f"| {ttq['best']['value']:.4g} ({ttq['best']['epoch']}, {ttq['best']['seconds']:.0f}) | {reach} "
-            f"| {ttq['early_stop']['epoch']}, {ttq['early_stop']['seconds']:.0f} | {test:.4g} |"
-        )
     return "\n".join(lines)

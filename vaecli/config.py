@@ -9,7 +9,6 @@ with a one-line `ConfigError` before any data is loaded.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -18,8 +17,6 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 
 from vaecli.errors import ConfigError
 
-KERNELS = ("gaussian", "imq")
-KL_ESTIMATORS = ("sample", "analytic")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 ON_NONFINITE = ("stop", "skip")
 
@@ -38,64 +35,63 @@ def _choice(name: str, value: str, choices: tuple[str, ...]) -> None:
 
 
 @dataclass
-class KernelConfig:
-    name: str = "gaussian"
-    # Bandwidth of k(z,z') = exp(-||z-z'||^2 / (2 sigma^2)). None means latent_dim / sqrt(2),
-    # which is exactly the original MMD-VAE code's exp(-||z-z'||^2 / d^2).
-    sigma: Optional[float] = None
-
-    def __post_init__(self) -> None:
-        _choice("model.kernel.name", self.name, KERNELS)
-        if self.sigma is not None:
-            _positive("model.kernel.sigma", self.sigma, "1.0")
-
-    def bandwidth(self, latent_dim: int) -> float:
-        return self.sigma if self.sigma is not None else latent_dim / math.sqrt(2.0)
+class NetworkConfig:
+    name: str = MISSING
 
 
 @dataclass
-class ModelConfig:
-    """What ELBO and MMD models share: the convolutional encoder and decoder."""
+class ConvNetworkConfig(NetworkConfig):
+    """The seeds' network (the TensorFlow CVAE tutorial's), sized from the image shape."""
 
-    name: str = MISSING
+    name: str = "conv"
     encoder_filters: list[int] = field(default_factory=lambda: [32, 64])  # the seeds' encoder
     decoder_filters: list[int] = field(default_factory=lambda: [64, 32])  # the seeds' decoder
     decoder_base_channels: int = 32  # the seeds' dense layer reshapes to 7x7x32
+    kernel_size: int = 3  # the seeds' 3x3
+    encoder_padding: str = "valid"  # the seeds' (28 -> 13 -> 6)
+    hidden_units: int = 0  # no dense layer between the convolutions and the code (the seeds')
+    output_stride: int = 1  # the seeds' last transposed convolution keeps the size
 
     def __post_init__(self) -> None:
-        _require(len(self.encoder_filters) > 0, "model.encoder_filters must list at least one width, e.g. [32,64]")
-        _require(len(self.decoder_filters) > 0, "model.decoder_filters must list at least one width, e.g. [64,32]")
+        _require(len(self.encoder_filters) > 0, "network.encoder_filters must list at least one width, e.g. [32,64]")
+        _require(len(self.decoder_filters) > 0, "network.decoder_filters must list at least one width, e.g. [64,32]")
         for key, widths in (("encoder_filters", self.encoder_filters), ("decoder_filters", self.decoder_filters)):
-            _require(all(w > 0 for w in widths), f"model.{key} must be positive widths, got {list(widths)}")
-        _positive("model.decoder_base_channels", self.decoder_base_channels, "32")
+            _require(all(w > 0 for w in widths), f"network.{key} must be positive widths, got {list(widths)}")
+        _positive("network.decoder_base_channels", self.decoder_base_channels, "32")
+        _positive("network.kernel_size", self.kernel_size, "3")
+        _choice("network.encoder_padding", self.encoder_padding, ("valid", "same"))
+        _require(self.hidden_units >= 0, f"network.hidden_units must be >= 0, got {self.hidden_units}")
+        _choice("network.output_stride", str(self.output_stride), ("1", "2"))
 
 
 @dataclass
-class ElboConfig(ModelConfig):
-    name: str = "elbo"
-    # "sample": the seeds' single-sample estimate log q(z|x) - log p(z); "analytic": closed-form KL.
-    kl: str = "sample"
-    # Weight of the KL term. 1.0 is the true ELBO. The seeds' code summed the reconstruction
-    # over the batch but averaged the prior terms, i.e. kl_weight = 1/batch_size (0.01 at 100).
-    kl_weight: float = 1.0
+class Conv64NetworkConfig(ConvNetworkConfig):
+    """Higgins et al. 2017 / Burgess et al. 2018 / disentanglement_lib's network for 64x64 images."""
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _choice("model.kl", self.kl, KL_ESTIMATORS)
-        _require(self.kl_weight >= 0, f"model.kl_weight must be >= 0, got {self.kl_weight}; e.g. model.kl_weight=1.0")
+    name: str = "conv64"
+    encoder_filters: list[int] = field(default_factory=lambda: [32, 32, 64, 64])  # four 4x4 stride-2 convolutions
+    decoder_filters: list[int] = field(default_factory=lambda: [64, 32, 32])  # and the output layer, stride 2 too
+    decoder_base_channels: int = 64  # the decoder starts from 4x4x64 (for 64x64 images)
+    kernel_size: int = 4
+    encoder_padding: str = "same"
+    hidden_units: int = 256  # the dense 256 layer each way
+    output_stride: int = 2
 
 
 @dataclass
-class MmdConfig(ModelConfig):
-    name: str = "mmd"
-    kernel: KernelConfig = field(default_factory=KernelConfig)
-    mmd_weight: float = 1.0  # the seeds: loss = MSE + MMD
-    prior_samples: int = 200  # the seeds draw 200 N(0, I) samples per step
+class MlpNetworkConfig(NetworkConfig):
+    """AEVB (Kingma & Welling 2014, appendix C): one hidden layer each way."""
+
+    name: str = "mlp"
+    hidden_units: int = 500  # AEVB's 500 hidden units for MNIST (200 for Frey Face)
+    activation: str = "tanh"  # AEVB's
 
     def __post_init__(self) -> None:
-        super().__post_init__()
-        _require(self.mmd_weight >= 0, f"model.mmd_weight must be >= 0, got {self.mmd_weight}; e.g. model.mmd_weight=1.0")
-        _positive("model.prior_samples", self.prior_samples, "200")
+        _positive("network.hidden_units", self.hidden_units, "500")
+        _choice("network.activation", self.activation, ("tanh", "relu", "softplus"))
+
+
+NETWORK_SCHEMAS = {schema.name: schema for schema in (ConvNetworkConfig, Conv64NetworkConfig, MlpNetworkConfig)}
 
 
 @dataclass
@@ -124,6 +120,19 @@ class DatasetConfig:
 
 
 @dataclass
+class EarlyStoppingConfig:
+    # Stop when the validation loss has not improved for this many epochs, and keep the best
+    # epoch's weights in model.keras. None: off (the seeds train a fixed number of epochs);
+    # the Keras VAE tutorial uses 2. Needs dataset.validation_size > 0.
+    patience: Optional[int] = None
+    min_delta: float = 0.0  # an improvement smaller than this does not count
+
+    def __post_init__(self) -> None:
+        if self.patience is not None:
+            _positive("trainer.early_stopping.patience", self.patience, "2")
+
+
+@dataclass
 class TrainerConfig:
     epochs: int = 50  # the seeds' 50
     batch_size: int = 100  # the seeds' 100
@@ -142,6 +151,7 @@ class TrainerConfig:
     on_nonfinite: str = "stop"  # a NaN/Inf loss: stop with the last good checkpoint, or skip the step
     keep_checkpoints: int = 3  # older ones are pruned by tf.train.CheckpointManager
     eval_at_end: bool = True  # run `vae eval` on the finished run
+    early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
 
     def __post_init__(self) -> None:
         _positive("trainer.epochs", self.epochs, "50")
@@ -200,7 +210,9 @@ class EvalConfig:
 class TrainConfig:
     """The root of `vae train`'s config."""
 
-    model: Any = MISSING  # ElboConfig or MmdConfig, chosen by model=elbo|mmd
+    model: Any = MISSING  # the objective's schema, chosen by model=<name> (vaecli/models/objectives/)
+    network: Any = MISSING  # a NETWORK_SCHEMAS entry, chosen by network=conv|conv64|mlp
+    likelihood: Any = MISSING  # a likelihood schema (vaecli/models/likelihoods.py), chosen by likelihood=<name>
     dataset: DatasetConfig = MISSING
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     figures: FiguresConfig = field(default_factory=FiguresConfig)
@@ -212,6 +224,14 @@ class TrainConfig:
     def __post_init__(self) -> None:
         _positive("latent_dim", self.latent_dim, "2")
         _require(self.seed >= 0, f"seed must be >= 0, got {self.seed}; e.g. seed=0")
+        if self.model is not MISSING and self.likelihood is not MISSING:
+            from vaecli.models.objectives import get
+
+            get(self.model.name).check(self.model, self.likelihood.name)
+        _require(
+            self.trainer.early_stopping.patience is None or self.dataset is MISSING or self.dataset.validation_size > 0,
+            "trainer.early_stopping.patience needs a validation split to watch; add dataset.validation_size=5000",
+        )
 
 
 @dataclass
@@ -239,6 +259,7 @@ class BenchConfig:
     trainer: TrainerConfig = field(default_factory=TrainerConfig)  # vaecli's settings under test
     latent_dim: int = 2
     seed: int = 0
+    models: list[str] = field(default_factory=lambda: ["elbo", "mmd"])  # objectives timed with their defaults
     images: int = 20000  # training images per timed epoch (a third of Fashion-MNIST keeps rounds short)
     warmup_rounds: int = 1  # untimed epochs first: tracing and allocation
     rounds: int = 5  # timed epochs per candidate, interleaved; the median counts
@@ -252,37 +273,64 @@ class BenchConfig:
     time_to_quality: Optional[list[str]] = None
 
     def __post_init__(self) -> None:
+        from vaecli.models.objectives import get
+
+        for model in self.models:
+            get(model)  # a one-line error naming the known ones
         for key in ("images", "rounds", "seeds_batches", "matmul_size"):
             _positive(f"{key}", getattr(self, key), "1")
         _require(self.warmup_rounds >= 0, f"warmup_rounds must be >= 0, got {self.warmup_rounds}")
 
 
-MODEL_SCHEMAS = {"elbo": ElboConfig, "mmd": MmdConfig}
+def _schema_groups() -> dict[str, dict[str, type]]:
+    """Every config group whose options are schemas: group -> {name: dataclass}."""
+    from vaecli.models.likelihoods import LIKELIHOODS
+    from vaecli.models.objectives import OBJECTIVES
+
+    return {
+        "model": {name: cls.Config for name, cls in OBJECTIVES.items()},
+        "network": NETWORK_SCHEMAS,
+        "likelihood": {name: cls.Config for name, cls in LIKELIHOODS.items()},
+    }
 
 
 def load_train_config(path) -> TrainConfig:
     """A run's saved config.yaml, typed and checked like a freshly composed one."""
     saved = OmegaConf.load(path)
-    model_name = OmegaConf.select(saved, "model.name")
-    if model_name not in MODEL_SCHEMAS:
-        raise ConfigError(f"{path}: model.name={model_name} is not elbo or mmd")
-    schema = OmegaConf.structured(TrainConfig(model=MODEL_SCHEMAS[model_name]()))
+    _upgrade_v1(saved)
+    nodes = {}
+    for group, schemas in _schema_groups().items():
+        name = OmegaConf.select(saved, f"{group}.name")
+        if name not in schemas:
+            raise ConfigError(f"{path}: {group}.name={name} is not one of {', '.join(schemas)}")
+        nodes[group] = schemas[name]()
+    schema = OmegaConf.structured(TrainConfig(**nodes))
     return OmegaConf.to_object(OmegaConf.merge(schema, saved))  # type: ignore[return-value]
+
+
+def _upgrade_v1(saved: DictConfig) -> None:
+    """Runs saved before networks and likelihoods were groups kept the widths under model."""
+    if "network" in saved:
+        return
+    widths = {key: saved.model.pop(key) for key in ("encoder_filters", "decoder_filters", "decoder_base_channels") if key in saved.model}
+    saved.network = {"name": "conv", **widths}
+    saved.likelihood = {"name": "mse" if saved.model.name == "mmd" else "bernoulli"}
 
 
 def register_schemas() -> None:
     """Make the schemas known to Hydra; conf/*.yaml name them in their defaults lists.
 
-    The root schema types every node but `model`, whose type depends on the choice,
-    so each conf/model/*.yaml starts from its own schema.
+    The root schema types every node but the groups whose type depends on the choice (model,
+    network, likelihood): each conf/<group>/<name>.yaml starts from `/schema/<group>/<name>`.
     """
     cs = ConfigStore.instance()
     cs.store(name="train_schema", node=TrainConfig)
     cs.store(name="eval_schema", node=EvalCommandConfig)
     cs.store(name="report_schema", node=ReportConfig)
     cs.store(name="bench_schema", node=BenchConfig)
-    cs.store(name="elbo_schema", node=ElboConfig)
-    cs.store(name="mmd_schema", node=MmdConfig)
+    for group, schemas in _schema_groups().items():
+        for name, schema in schemas.items():
+            cs.store(group=f"schema/{group}", name=name, node=schema)
 
 
 def to_object(cfg: DictConfig):

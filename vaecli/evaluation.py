@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import tensorflow as tf
 from omegaconf import OmegaConf
 
 from vaecli import metrics
@@ -18,9 +17,8 @@ from vaecli.classifier import reference_classifier
 from vaecli.config import EvalConfig, TrainConfig, load_train_config
 from vaecli.data import load_dataset
 from vaecli.errors import DataError
-from vaecli.figures import grid_values, latent_plane
+from vaecli.figures import grid_codes, latent_plane, prior_samples
 from vaecli.models.networks import decode_codes, encode_images
-from vaecli.models.objectives import ElboObjective
 from vaecli.training import load_model
 
 log = logging.getLogger(__name__)
@@ -48,8 +46,9 @@ def evaluate_run(run_dir: Path, cfg: EvalConfig) -> dict:
     test_codes = encode_images(vae, data.test_images, cfg.batch_size)
     train_codes = encode_images(vae, data.train_images, cfg.batch_size)
     results.update(metrics.reconstruction_errors(test_x, decode_codes(vae, test_codes, cfg.batch_size)))
+    results["reconstruction"] = metrics.reconstruction_nll(vae, test_x, cfg.batch_size)  # the run's own likelihood
     if vae.stochastic:
-        results["elbo"] = _test_elbo(vae, test_x, cfg.batch_size, train_cfg.seed)
+        results["elbo"] = metrics.elbo(vae, test_x, cfg.batch_size, train_cfg.seed)
         subset = test_x[rng.permutation(len(test_x))[: cfg.iw_subset]]
         results.update(metrics.likelihood_bounds(vae, subset, cfg.iw_samples, cfg.batch_size, train_cfg.seed))
 
@@ -58,18 +57,17 @@ def evaluate_run(run_dir: Path, cfg: EvalConfig) -> dict:
         results[f"knn{k}_accuracy"] = metrics.knn_accuracy(train_codes, data.train_labels, test_codes, data.test_labels, k)
     results["probe_accuracy"] = metrics.probe_accuracy(train_codes, data.train_labels, test_codes, data.test_labels, cfg.probe_max_iter)
     results["silhouette"] = metrics.silhouette(test_codes, data.test_labels, seed=train_cfg.seed)
-    results["prior_mmd"] = metrics.prior_mmd(test_codes, cfg.mmd_samples, seed=train_cfg.seed)
+    results["prior_mmd"] = metrics.prior_mmd(test_codes, prior_samples(vae, cfg.mmd_samples, train_cfg.seed + 1), seed=train_cfg.seed)
     results.update(metrics.code_moments(test_codes))
     results["active_units"] = metrics.active_units(test_codes)
 
     log.info("eval: samples, judged by the reference classifier")
     full = load_dataset(replace(train_cfg.dataset, train_size=None, validation_size=0), seed=0)
     judge = reference_classifier(full, Path(cfg.classifier_cache) if cfg.classifier_cache else None)
-    samples = decode_codes(vae, rng.standard_normal((cfg.prior_samples, vae.latent_dim)).astype(np.float32), cfg.batch_size)
+    samples = decode_codes(vae, prior_samples(vae, cfg.prior_samples, train_cfg.seed), cfg.batch_size)
     plane = latent_plane(test_codes)
-    axis = grid_values(train_cfg.figures.grid_size, train_cfg.figures.grid_quantile)
-    u, v = np.meshgrid(axis, axis)
-    grid = decode_codes(vae, plane.lift(np.stack([u.ravel(), v.ravel()], 1)).astype(np.float32), cfg.batch_size)
+    codes, _, _ = grid_codes(vae, plane, train_cfg.figures.grid_size, train_cfg.figures.grid_quantile, train_cfg.seed)
+    grid = decode_codes(vae, codes, cfg.batch_size)
     test_features, _ = judge.predict(test_x)
     sample_features, sample_probabilities = judge.predict(samples)
     _, grid_probabilities = judge.predict(grid)
@@ -83,6 +81,8 @@ def evaluate_run(run_dir: Path, cfg: EvalConfig) -> dict:
     report = {
         "run": {
             "model": train_cfg.model.name,
+            "likelihood": train_cfg.likelihood.name,
+            "network": train_cfg.network.name,
             "dataset": train_cfg.dataset.name,
             "latent_dim": train_cfg.latent_dim,
             "seed": train_cfg.seed,
@@ -96,14 +96,3 @@ def evaluate_run(run_dir: Path, cfg: EvalConfig) -> dict:
     atomic_write_text(run_dir / "metrics.json", json.dumps(report, indent=2) + "\n")
     log.info("eval: " + " ".join(f"{k}={v:.4g}" for k, v in results.items() if isinstance(v, float)))
     return report
-
-
-def _test_elbo(vae, images: np.ndarray, batch_size: int, seed: int) -> float:
-    """The ELBO (nats per image; closed-form KL, one z per image) over the whole test split."""
-    objective = ElboObjective(vae.latent_dim, kl="analytic")
-    rng = tf.random.Generator.from_seed(seed)
-    total = 0.0
-    for start in range(0, len(images), batch_size):
-        batch = images[start : start + batch_size]
-        total += float(objective(vae, tf.constant(batch), rng)["elbo"]) * len(batch)
-    return total / len(images)

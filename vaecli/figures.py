@@ -2,7 +2,7 @@
 
 (a) latent:          the test set in latent space, coloured by class
 (b) grid:            images decoded on a grid over the latent plane (the prior's central mass)
-(c) samples:         images decoded from random N(0, I) codes
+(c) samples:         images decoded from codes drawn from the model's own prior
 (d) reconstructions: test images above their reconstructions
 
 For latent_dim > 2, (a) and (b) use the plane of the test codes' first two principal directions.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from statistics import NormalDist
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -60,9 +59,27 @@ def latent_plane(codes: np.ndarray) -> LatentPlane:
     )
 
 
-def grid_values(size: int, quantile: float) -> np.ndarray:
-    """Evenly spaced N(0, 1) quantiles from q to 1 - q: the grid covers the prior's central mass."""
-    return np.array([NormalDist().inv_cdf(p) for p in np.linspace(quantile, 1.0 - quantile, size)])
+def grid_axes(vae, plane: LatentPlane, size: int, quantile: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The grid's values on each axis of the plane, from quantile q to 1 - q: the prior's central mass.
+
+    For 2-D codes, the model's own prior's marginal quantiles (N(0, 1)'s for the standard prior);
+    for principal planes, N(0, 1) quantiles in units of the codes' standard deviation.
+    """
+    from statistics import NormalDist
+
+    probabilities = np.linspace(quantile, 1.0 - quantile, size)
+    if vae.latent_dim == 2:
+        values = vae.prior_quantiles(probabilities, seed)
+        return values[:, 0], values[:, 1]
+    normal = np.array([NormalDist().inv_cdf(p) for p in probabilities])
+    return normal, normal
+
+
+def grid_codes(vae, plane: LatentPlane, size: int, quantile: float, seed: int = 0):
+    """(codes of the grid, row 0 at the top, i.e. the largest second coordinate; u axis; v axis)."""
+    u_axis, v_axis = grid_axes(vae, plane, size, quantile, seed)
+    u, v = np.meshgrid(u_axis, v_axis[::-1])
+    return plane.lift(np.stack([u.ravel(), v.ravel()], axis=1)).astype(np.float32), u_axis, v_axis
 
 
 def draw(vae, test_images, test_labels, class_names, cfg: FiguresConfig, title: str, seed: int) -> dict:
@@ -72,11 +89,8 @@ def draw(vae, test_images, test_labels, class_names, cfg: FiguresConfig, title: 
     codes = encode_images(vae, test_images[shown])
     plane = latent_plane(codes)
 
-    axis = grid_values(cfg.grid_size, cfg.grid_quantile)
-    u, v = np.meshgrid(axis, axis[::-1])  # row 0 at the top, i.e. the largest second coordinate
-    grid_codes = plane.lift(np.stack([u.ravel(), v.ravel()], axis=1)).astype(np.float32)
-
-    prior = rng.standard_normal((cfg.sample_grid**2, vae.latent_dim)).astype(np.float32)
+    grid, u_axis, v_axis = grid_codes(vae, plane, cfg.grid_size, cfg.grid_quantile, seed)
+    prior = prior_samples(vae, cfg.sample_grid**2, seed)
     originals = test_images[shown[: cfg.reconstructions]]
     decoded = decode_codes(vae, encode_images(vae, originals))
     return {
@@ -84,11 +98,18 @@ def draw(vae, test_images, test_labels, class_names, cfg: FiguresConfig, title: 
             plane.project(codes), test_labels[shown], class_names, f"{title}\ntest codes: {plane.description}", plane.names
         ),
         "grid": plots.latent_grid(
-            decode_codes(vae, grid_codes), axis, f"{title}\ndecoded grid over the {plane.description}", plane.names
+            decode_codes(vae, grid), (u_axis, v_axis), f"{title}\ndecoded grid over the {plane.description}", plane.names
         ),
-        "samples": plots.image_grid(decode_codes(vae, prior), cfg.sample_grid, cfg.sample_grid, f"{title}\nsamples z ~ N(0, I)"),
+        "samples": plots.image_grid(decode_codes(vae, prior), cfg.sample_grid, cfg.sample_grid, f"{title}\nsamples z ~ p(z), the model's prior"),
         "reconstructions": plots.reconstructions(originals / 255.0, decoded, f"{title}\ntest images and reconstructions"),
     }
+
+
+def prior_samples(vae, n: int, seed: int) -> np.ndarray:
+    """n codes from the model's own prior, seeded."""
+    import tensorflow as tf
+
+    return np.asarray(vae.sample_prior(n, tf.random.Generator.from_seed(seed)), np.float32)
 
 
 def save(figures: dict, directory: Path, epoch: int) -> dict[str, bytes]:

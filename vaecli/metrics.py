@@ -17,7 +17,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from vaecli.models.objectives import bernoulli_log_likelihood, imq_kernel, log_normal_pdf, mmd
+from vaecli.models.losses import imq_kernel, log_normal_pdf, mmd
 
 EPS = 1e-6
 
@@ -34,21 +34,43 @@ def reconstruction_errors(images: np.ndarray, decoded: np.ndarray) -> dict[str, 
 # ---------------------------------------------------------------- likelihood bounds
 
 
+def reconstruction_nll(vae, images: np.ndarray, batch_size: int) -> float:
+    """-log p(x | z = code of x) under the run's own likelihood, per image (nats; `mse`: per-pixel error); lower is better."""
+    total = 0.0
+    for start in range(0, len(images), batch_size):
+        x = tf.convert_to_tensor(images[start : start + batch_size], tf.float32)
+        outputs = tf.cast(vae.decoder(vae.encode(x)), tf.float32)
+        total -= float(tf.reduce_sum(vae.likelihood.log_prob(x, outputs)))
+    return total / len(images)
+
+
 def log_weights(vae, images: np.ndarray, k: int, seed: int) -> np.ndarray:
     """log p(x|z) + log p(z) - log q(z|x) for k draws z ~ q(z|x) per image: a (k, n) array.
 
-    One encoder pass per image and one batched decoder pass over all k*n codes: no Python loop over k.
+    The run's own likelihood and prior. One encoder pass per image and one batched decoder pass
+    over all k*n codes: no Python loop over k.
     """
     x = tf.convert_to_tensor(images, tf.float32)
-    head = tf.cast(vae.encoder(x), tf.float32)
-    mean, logvar = head[:, : vae.latent_dim], head[:, vae.latent_dim :]
+    mean, logvar = vae.posterior(x)
     noise = tf.random.stateless_normal((k, *mean.shape), seed=[seed, 0])
     z = mean[None] + tf.exp(0.5 * logvar)[None] * noise  # (k, n, d)
-    flat_z = tf.reshape(z, (-1, vae.latent_dim))
-    logits = tf.cast(vae.decoder(flat_z), tf.float32)
-    x_k = tf.reshape(tf.broadcast_to(x[None], (k, *x.shape)), (-1, *x.shape[1:]))
-    log_px_z = tf.reshape(bernoulli_log_likelihood(x_k, logits), (k, -1))
-    return (log_px_z + log_normal_pdf(z, 0.0, 0.0) - log_normal_pdf(z, mean[None], logvar[None])).numpy()
+    outputs = tf.cast(vae.decoder(tf.reshape(z, (-1, vae.latent_dim))), tf.float32)
+    x_k = tf.tile(x, [k] + [1] * (len(x.shape) - 1))  # row i*n + j is image j, as in z
+    log_px_z = tf.reshape(vae.likelihood.log_prob(x_k, outputs), (k, -1))
+    return (log_px_z + vae.log_prior(z) - log_normal_pdf(z, mean[None], logvar[None])).numpy()
+
+
+def elbo(vae, images: np.ndarray, batch_size: int, seed: int) -> float:
+    """The ELBO, nats per image, one z ~ q(z|x) per image: the closed-form KL for the N(0, I) prior, else
+    log q(z|x) - log p(z) at that z; higher is better."""
+    total = 0.0
+    for start in range(0, len(images), batch_size):
+        x = tf.convert_to_tensor(images[start : start + batch_size], tf.float32)
+        mean, logvar = vae.posterior(x)
+        z = mean + tf.exp(0.5 * logvar) * tf.random.stateless_normal(tf.shape(mean), seed=[seed, start])
+        log_px = vae.likelihood.log_prob(x, tf.cast(vae.decoder(z), tf.float32))
+        total += float(tf.reduce_sum(log_px - vae.kl(mean, logvar, z)))
+    return total / len(images)
 
 
 def likelihood_bounds(vae, images: np.ndarray, k: int, batch_size: int, seed: int = 0) -> dict[str, float]:
@@ -92,15 +114,15 @@ def silhouette(codes, labels, sample_size: int = 5000, seed: int = 0) -> float:
 # ---------------------------------------------------------------- fit to the prior
 
 
-def prior_mmd(codes: np.ndarray, samples: int, seed: int = 0) -> float:
-    """MMD² between codes and as many N(0, I) draws, inverse multiquadratic kernel C/(C+r²) with C = 2d.
+def prior_mmd(codes: np.ndarray, prior_draws: np.ndarray, seed: int = 0) -> float:
+    """MMD² between codes and as many draws from the model's prior, inverse multiquadratic kernel C/(C+r²), C = 2d.
 
     The kernel is the same for every model (WAE's choice for a unit Gaussian prior), so values
     compare across objectives; ~0 when the codes are distributed like the prior; lower is better.
     """
     rng = np.random.default_rng(seed)
-    chosen = codes[rng.permutation(len(codes))[:samples]].astype(np.float32)
-    prior = rng.standard_normal(chosen.shape).astype(np.float32)
+    chosen = codes[rng.permutation(len(codes))[: len(prior_draws)]].astype(np.float32)
+    prior = prior_draws[: len(chosen)].astype(np.float32)
     sigma = math.sqrt(codes.shape[1])  # C = 2 sigma^2 = 2d
     return float(mmd(tf.constant(chosen), tf.constant(prior), imq_kernel, sigma))
 

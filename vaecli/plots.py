@@ -44,13 +44,14 @@ def latent_scatter(codes: np.ndarray, labels: np.ndarray, class_names, title: st
     return fig
 
 
-def latent_grid(images: np.ndarray, axis_values: np.ndarray, title: str, axis_names=("z[0]", "z[1]")):
-    """Images decoded on a grid (n*n, H, W, C); row 0 is the top (largest second coordinate)."""
-    n = len(axis_values)
+def latent_grid(images: np.ndarray, axes: tuple[np.ndarray, np.ndarray], title: str, axis_names=("z[0]", "z[1]")):
+    """Images decoded on a grid (n*n, H, W, C) over (u values, v values); row 0 is the top (largest v)."""
+    u_values, v_values = axes
+    n = len(u_values)
     side = max(6.0, 0.5 * n)  # about 55 pixels per decoded image
     fig, ax = plt.subplots(figsize=(side, side), dpi=110)
-    lo, hi = float(axis_values[0]), float(axis_values[-1])
-    _show(ax, tile(images, n, n), extent=(lo, hi, lo, hi))
+    extent = (float(u_values[0]), float(u_values[-1]), float(v_values[0]), float(v_values[-1]))
+    _show(ax, tile(images, n, n), extent=extent)
     ax.set_xlabel(axis_names[0])
     ax.set_ylabel(axis_names[1])
     ax.set_title(title, fontsize=10)

@@ -7,6 +7,7 @@ thumbnail links to the full-size file in the run folder, relative to the page.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import io
 import json
@@ -17,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-from omegaconf import OmegaConf
 from PIL import Image
 
 from vaecli import plots
@@ -81,18 +81,14 @@ def find_runs(folders: list[Path]) -> list[Run]:
 
 
 def _load_run(path: Path) -> Run:
-    cfg = OmegaConf.load(path / "config.yaml")
-    model = cfg.model.name
-    if model == "mmd":
-        kernel = cfg.model.kernel
-        variant = f"{kernel.name}, sigma={kernel.sigma if kernel.sigma is not None else 'd/sqrt2'}, w={cfg.model.mmd_weight:g}"
-    else:
-        variant = f"{cfg.model.kl} KL, weight {cfg.model.kl_weight:g}"
+    from vaecli.config import load_train_config
+
+    cfg = load_train_config(path / "config.yaml")
     settings = {
-        "model": model,
+        "model": cfg.model.name,
         "dataset": cfg.dataset.name,
         "latent_dim": cfg.latent_dim,
-        "variant": variant,
+        "variant": variant(cfg),
         "train_size": cfg.dataset.train_size or "all",
         "epochs": cfg.trainer.epochs,
     }
@@ -105,6 +101,19 @@ def _load_run(path: Path) -> Run:
             figures[kind] = found[-1]
     sweep = path.parent if (path.parent / "multirun.yaml").is_file() else None
     return Run(path, str(sweep) if sweep else "single runs", settings, int(cfg.seed), read_metrics(path / "metrics.csv"), metrics, figures)
+
+
+def variant(cfg) -> str:
+    """The options that tell runs of one objective apart: its own options, the likelihood and the network."""
+    options = {k: v for k, v in dataclasses.asdict(cfg.model).items() if k != "name"}
+    text = ", ".join(f"{k}={_compact(v)}" for k, v in options.items())
+    return f"{text}; {cfg.likelihood.name}, {cfg.network.name}"
+
+
+def _compact(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}={_compact(v)}" for k, v in value.items()) + "}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def aggregate(runs: list[Run]) -> list[dict]:

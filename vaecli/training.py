@@ -32,94 +32,12 @@ from vaecli.files import atomic_write_text, run_lock
 from vaecli.config import TrainConfig
 from vaecli.data import Splits, eval_pipeline, load_dataset, training_batches
 from vaecli.errors import ConfigError, DataError, Interrupted, TrainingError
+from vaecli.early_stopping import EarlyStopping
 from vaecli.history import History
-from vaecli.models.networks import VAE, build_vae
-from vaecli.models.objectives import make_objective
+from vaecli.models.networks import VAE
+from vaecli.steps import Steps, build_steps
 
 log = logging.getLogger(__name__)
-
-
-# ---------------------------------------------------------------- compiled steps
-
-
-class RunningMeans(tf.Module):
-    """Means of named loss parts, kept in variables so that a checkpoint holds them mid-epoch."""
-
-    def __init__(self, names):
-        super().__init__()
-        self.names = tuple(names)
-        self.sums = tf.Variable(tf.zeros(len(self.names), tf.float64), trainable=False)
-        self.weight = tf.Variable(tf.constant(0.0, tf.float64), trainable=False)
-
-    def reset(self):
-        self.sums.assign(tf.zeros_like(self.sums))
-        self.weight.assign(0.0)
-
-    def add(self, parts: dict, weight=1.0):
-        weight = tf.cast(weight, tf.float64)
-        self.sums.assign_add(tf.cast(tf.stack([parts[name] for name in self.names]), tf.float64) * weight)
-        self.weight.assign_add(weight)
-
-    def result(self) -> dict[str, float]:
-        means = self.sums.numpy() / max(float(self.weight.numpy()), 1e-300)
-        return {name: float(value) for name, value in zip(self.names, means)}
-
-
-class Steps:
-    """The compiled training and evaluation functions, and the running means they fill."""
-
-    def __init__(self, vae: VAE, objective, optimizer, rng: tf.random.Generator, trainer_cfg, batch_shape):
-        self.vae, self.objective, self.optimizer, self.rng = vae, objective, optimizer, rng
-        self.variables = vae.trainable_variables
-        self.skip_nonfinite = trainer_cfg.on_nonfinite == "skip"
-        self.parts = objective.parts
-        self.train_means = RunningMeans(self.parts)
-        self.eval_means = RunningMeans(self.parts)
-        # What a non-finite step leaves behind for the user to inspect.
-        self.bad_batch = tf.Variable(tf.zeros(batch_shape), trainable=False)
-        self.bad_parts = tf.Variable(tf.ones(len(self.parts), tf.bool), trainable=False)
-        self._step = tf.function(self._train_step, jit_compile=trainer_cfg.jit_compile)
-        self.train_chunk = tf.function(self._train_chunk)
-        self.evaluate_dataset = tf.function(self._evaluate_dataset)
-
-    def _train_step(self, x):
-        with tf.GradientTape() as tape:
-            parts = self.objective(self.vae, x, self.rng, training=True)
-            scaled_loss = self.optimizer.scale_loss(parts["loss"])  # the loss itself unless mixed_float16
-        gradients = tape.gradient(scaled_loss, self.variables)
-        finite = tf.stack([tf.reduce_all(tf.math.is_finite(parts[name])) for name in self.parts])
-        if tf.reduce_all(finite):  # a non-finite loss must not touch the weights
-            self.optimizer.apply(gradients, self.variables)
-        return parts, finite
-
-    def _train_chunk(self, iterator, steps):
-        """Up to `steps` training steps; returns the index of a non-finite step that stopped it, or -1."""
-        stopped_at = tf.constant(-1, tf.int32)
-        for i in tf.range(steps):
-            x = next(iterator)
-            parts, finite = self._step(x)
-            if tf.reduce_all(finite):
-                self.train_means.add(parts)
-            elif not self.skip_nonfinite:
-                self.bad_batch.assign(x)
-                self.bad_parts.assign(finite)
-                stopped_at = i
-                break
-        return stopped_at
-
-    def _evaluate_dataset(self, dataset):
-        self.eval_means.reset()
-        for x in dataset:
-            parts = self.objective(self.vae, x, self.rng, training=False)
-            self.eval_means.add(parts, weight=tf.shape(x)[0])  # a short last batch counts for less
-
-    def evaluate(self, dataset, seed: int) -> dict[str, float]:
-        """Mean loss parts over a dataset; the same noise every time, so epochs compare."""
-        state = self.rng.state.numpy()
-        self.rng.reset_from_seed(seed)
-        self.evaluate_dataset(dataset)
-        self.rng.reset(state)  # evaluation leaves the training random stream untouched
-        return self.eval_means.result()
 
 
 # ---------------------------------------------------------------- the run
@@ -138,21 +56,6 @@ def configure_tensorflow(cfg: TrainConfig) -> str:
     return f"CPU ({tf.config.threading.get_intra_op_parallelism_threads() or 'all'} threads)"
 
 
-def build_steps(model_cfg, trainer_cfg, latent_dim: int, image_shape, seed: int) -> Steps:
-    """A fresh model, optimizer and random stream, and the compiled steps that train them."""
-    keras.mixed_precision.set_dtype_policy(trainer_cfg.precision)
-    vae = build_vae(model_cfg, latent_dim, image_shape)
-    keras.mixed_precision.set_dtype_policy("float32")  # global state: leave it as found
-    optimizer = keras.optimizers.Adam(trainer_cfg.learning_rate)
-    if trainer_cfg.precision == "mixed_float16":
-        # float16 gradients underflow without loss scaling; bfloat16 has float32's range and needs none.
-        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-    optimizer.build(vae.trainable_variables)  # slots exist before a checkpoint restores into them
-    objective = make_objective(model_cfg, latent_dim)
-    rng = tf.random.Generator.from_seed(seed)
-    return Steps(vae, objective, optimizer, rng, trainer_cfg, (trainer_cfg.batch_size, *image_shape))
-
-
 def check_unused(run_dir: Path) -> None:
     """Refuse to start a new run over one that is already there (e.g. a sweep run twice into one hydra.sweep.dir)."""
     if (run_dir / "metrics.csv").is_file() or any((run_dir / "checkpoints").glob("ckpt-*")):
@@ -169,7 +72,7 @@ def check_resumable(run_dir: Path, cfg: TrainConfig) -> None:
         return  # killed before it wrote anything: it starts over
     saved = OmegaConf.load(saved_path)
     asked = OmegaConf.structured(cfg)
-    for key in ("model", "latent_dim", "dataset.name"):
+    for key in ("model", "network", "likelihood", "latent_dim", "dataset.name"):
         before, now = OmegaConf.select(saved, key), OmegaConf.select(asked, key)
         before = OmegaConf.to_container(before) if OmegaConf.is_config(before) else before
         now = OmegaConf.to_container(now) if OmegaConf.is_config(now) else now
@@ -249,7 +152,7 @@ class Trainer:
         if len(data.validation_images):
             self.held_out["val"] = eval_pipeline(data.validation_images, cfg.trainer.eval_batch_size)
 
-        self.steps = steps = build_steps(cfg.model, cfg.trainer, cfg.latent_dim, data.image_shape, cfg.seed)
+        self.steps = steps = build_steps(cfg, data.image_shape, len(data.train_images))
         self.vae, optimizer = steps.vae, steps.optimizer
         self.progress = Progress()
         checkpoint = tf.train.Checkpoint(vae=self.vae, optimizer=optimizer, rng=steps.rng, progress=self.progress,
@@ -270,6 +173,9 @@ class Trainer:
         self.history = History(run_dir / "metrics.csv", keep_through_epoch=self.finished_epochs)
         self.timing = History(run_dir / "timing.csv", keep_through_epoch=self.finished_epochs)
         self.writer = tf.summary.create_file_writer(str(run_dir / "tensorboard"))
+        self.early_stopping = None
+        if cfg.trainer.early_stopping.patience is not None:
+            self.early_stopping = EarlyStopping(cfg.trainer.early_stopping, run_dir, self.vae, self.history.rows)
 
     @property
     def finished_epochs(self) -> int:
@@ -281,11 +187,18 @@ class Trainer:
     def fit(self) -> dict[str, float]:
         row = self.history.rows[-1] if self.history.rows else {}
         for epoch_number in range(self.finished_epochs + 1, self.cfg.trainer.epochs + 1):
+            if self.early_stopping is not None and self.early_stopping.should_stop:
+                break
             started = time.perf_counter()
             self.train_epoch(epoch_number)
             row = self.end_epoch(epoch_number, time.perf_counter() - started)
             if self.stop.received:
                 self.interrupt()
+        if self.early_stopping is not None:
+            self.early_stopping.finish()  # the best epoch's weights, drawn once more if it stopped early
+            if self.early_stopping.should_stop:
+                with self.writer.as_default(step=self.finished_epochs):
+                    self.draw(self.finished_epochs)
         _save_model(self.vae, self.run_dir / "model.keras")
         return row
 
@@ -320,6 +233,8 @@ class Trainer:
         # Metrics before the checkpoint: a run killed in between redoes the epoch and rewrites its row.
         self.history.append(row)
         self.timing.append({"epoch": epoch_number, "seconds": round(seconds, 3)})
+        if self.early_stopping is not None:
+            self.early_stopping.update(row)
         self.progress.epoch.assign(epoch_number)
         self.progress.step_in_epoch.assign(0)
         self.save_checkpoint()
@@ -337,7 +252,7 @@ class Trainer:
 
     def draw(self, epoch_number: int) -> dict[str, bytes]:
         cfg, data = self.cfg, self.data
-        title = f"{cfg.model.name.upper()}-VAE on {data.name}, latent_dim={cfg.latent_dim}"
+        title = f"{cfg.model.name} ({cfg.likelihood.name}, {cfg.network.name}) on {data.name}, latent_dim={cfg.latent_dim}"
         drawn = figures.draw(self.vae, data.test_images, data.test_labels, data.class_names, cfg.figures, title, cfg.seed)
         return figures.save(drawn, self.run_dir / "figures", epoch_number)
 

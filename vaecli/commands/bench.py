@@ -10,7 +10,8 @@ from vaecli.commands import hydra_command
 
 
 def bench(config) -> None:
-    from vaecli.bench import run_benchmark, time_to_quality_table
+    from vaecli.bench import run_benchmark
+    from vaecli.time_to_quality import time_to_quality_table
 
     if config.time_to_quality:
         print(time_to_quality_table([Path(d) for d in config.time_to_quality]))

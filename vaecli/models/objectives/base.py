@@ -1,0 +1,165 @@
+"""What every objective shares, written once: encoder -> posterior -> codes -> decoder -> likelihood of x.
+
+An objective is one subclass of `Objective` with its schema (a dataclass) in one file of this
+package, plus `conf/model/<name>.yaml`; the package finds it by itself (`OBJECTIVES`). A subclass
+supplies only `regularizer()`, the penalty added to the reconstruction term, and names the loss
+parts it logs (disentanglement_lib's `regularizer()` hook). The shared `__call__` returns every
+part as one dict of per-batch means, so console, metrics.csv, TensorBoard and `vae eval` speak one
+vocabulary: `loss` (what is minimised), `reconstruction` (-log p(x|z), nats per image; the `mse`
+likelihood's mean squared error per pixel), and for stochastic encoders `kl` (nats per image) and
+`elbo` (the unweighted bound, nats per image, higher is better), then the objective's own parts.
+
+Objective modules import TensorFlow inside functions: `vae` reads the schemas to check a command
+line before it loads TensorFlow, so a typo costs a tenth of a second, not three.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from omegaconf import MISSING
+
+from vaecli.errors import ConfigError
+
+# The likelihoods measured in nats; `mse` (the seeds' MMD-VAE loss) is not one.
+NATS_LIKELIHOODS = ("bernoulli", "gaussian", "gaussian_fixed")
+
+
+def require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
+
+
+@dataclass
+class ObjectiveConfig:
+    name: str = MISSING
+    # L codes per image for the Monte-Carlo terms (SGVB with L > 1). AEVB: "L = 1 as long as the
+    # minibatch size M is large enough, e.g. M = 100".
+    samples: int = 1
+
+    def __post_init__(self) -> None:
+        require(self.samples > 0, f"model.samples must be > 0, got {self.samples}; e.g. model.samples=1")
+
+
+@dataclass
+class KLConfig(ObjectiveConfig):
+    """An objective with a KL(q(z|x) || p(z)) term."""
+
+    # "analytic": the closed form against N(0, I) (AEVB eq. 10, lower variance); "sample": one-sample
+    # estimate log q(z|x) - log p(z) at the drawn z, the only choice for a learned prior.
+    kl: str = "analytic"
+    # The KL weight rises linearly from 0 to 1 over this many epochs (Bowman et al. 2016, Sønderby et
+    # al. 2016), the usual remedy for posterior collapse. 0: off, as in the papers of every objective.
+    warmup_epochs: float = 0.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require(self.kl in ("analytic", "sample"), f"model.kl={self.kl} is not known; choose one of analytic, sample")
+        require(self.warmup_epochs >= 0, f"model.warmup_epochs must be >= 0, got {self.warmup_epochs}; e.g. model.warmup_epochs=10")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an objective may need to know about the run beyond its own options."""
+
+    latent_dim: int
+    train_size: int = 1  # images in the training split (beta_tcvae's estimator needs it)
+    steps_per_epoch: int = 1  # for schedules counted in epochs (KL warm-up)
+
+
+class Objective:
+    """The shared part; subclasses set `Config`, and override `regularizer` and the class attributes below."""
+
+    Config: ClassVar[type[ObjectiveConfig]] = ObjectiveConfig
+    name: ClassVar[str] = ""  # set by the registry from Config's default name
+    stochastic: ClassVar[bool] = True  # encoder gives mean and log-variance (else a point)
+    prior: ClassVar[str] = "standard_normal"  # the model's prior (vaecli.models.priors)
+    likelihoods: ClassVar[tuple[str, ...]] = NATS_LIKELIHOODS  # the likelihoods it accepts
+    own_parts: ClassVar[tuple[str, ...]] = ()  # the regulariser's loss parts, logged after the shared ones
+
+    def __init__(self, cfg: ObjectiveConfig, context: Context):
+        self.cfg, self.context = cfg, context
+        self.stochastic = self.stochastic_encoder(cfg)
+
+    # ------------------------------------------------------------ what the rest of vaecli asks
+
+    @classmethod
+    def check(cls, cfg: ObjectiveConfig, likelihood: str) -> None:
+        """A one-line error for a likelihood this objective does not take."""
+        require(
+            likelihood in cls.likelihoods,
+            f"model={cls.name} does not take likelihood={likelihood}; choose one of {', '.join(cls.likelihoods)}",
+        )
+
+    @classmethod
+    def stochastic_encoder(cls, cfg: ObjectiveConfig) -> bool:
+        """Whether the network's encoder gives a posterior (mean, log-variance) or a point."""
+        return cls.stochastic
+
+    @classmethod
+    def prior_config(cls, cfg: ObjectiveConfig) -> dict:
+        """The prior's name and options, stored in the saved model."""
+        return {"name": cls.prior}
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        shared = ("loss", "reconstruction", "kl", "elbo") if self.stochastic else ("loss", "reconstruction")
+        return shared + self.own_parts
+
+    @property
+    def monitor(self) -> tuple[str, bool]:
+        """The loss part that measures a model's quality across epochs, and whether higher is better."""
+        return ("elbo", True) if self.stochastic else ("loss", False)
+
+    # ------------------------------------------------------------ the hook
+
+    def regularizer(self, vae, mean, logvar, z, kl, rng, step):
+        """(penalty, {part: value}): what is added to the mean reconstruction term, and the parts to log.
+
+        mean, logvar: the posterior (batch, d) (logvar None for a deterministic encoder);
+        z: the codes (samples, batch, d); kl: KL(q(z|x) || p(z)) per image (batch,) or None.
+        """
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ the shared part
+
+    def warmup(self, step):
+        """The KL weight of the warm-up schedule at a training step: 0 -> 1 over cfg.warmup_epochs epochs."""
+        import tensorflow as tf
+
+        epochs = getattr(self.cfg, "warmup_epochs", 0)
+        if not epochs or step is None:
+            return 1.0
+        return tf.minimum(1.0, tf.cast(step, tf.float32) / (epochs * self.context.steps_per_epoch))
+
+    def kl(self, vae, mean, logvar, z):
+        """KL(q(z|x) || p(z)) per image: the prior's closed form, or averaged over the drawn codes."""
+        import tensorflow as tf
+
+        from vaecli.models.losses import log_normal_pdf
+
+        if getattr(self.cfg, "kl", "sample") == "analytic":
+            return vae.kl(mean, logvar)
+        return tf.reduce_mean(log_normal_pdf(z, mean[None], logvar[None]) - vae.log_prior(z), axis=0)
+
+    def __call__(self, vae, x, rng, training: bool = False, step=None) -> dict:
+        import tensorflow as tf
+
+        mean, logvar = vae.posterior(x, training=training)
+        batch, d = tf.shape(mean)[0], mean.shape[-1]
+        if logvar is None:
+            z = mean[None]
+        else:
+            z = mean[None] + tf.exp(0.5 * logvar)[None] * rng.normal((self.cfg.samples, batch, d))
+        outputs = tf.cast(vae.decoder(tf.reshape(z, (-1, d)), training=training), tf.float32)
+        samples = tf.shape(z)[0]
+        repeated = tf.tile(x, [samples] + [1] * (len(x.shape) - 1))  # row l*batch + b is image b, as in z
+        log_px = tf.reshape(vae.likelihood.log_prob(repeated, outputs), (samples, batch))
+        reconstruction = -tf.reduce_mean(log_px, axis=0)  # per image, averaged over the L codes
+        kl = self.kl(vae, mean, logvar, z) if logvar is not None else None
+        penalty, own = self.regularizer(vae, mean, logvar, z, kl, rng, step)
+        parts = {"loss": tf.reduce_mean(reconstruction) + penalty, "reconstruction": tf.reduce_mean(reconstruction)}
+        if kl is not None:
+            parts.update(kl=tf.reduce_mean(kl), elbo=-tf.reduce_mean(reconstruction + kl))
+        return {**parts, **own}
