@@ -110,10 +110,10 @@ def test_nonfinite_steps_can_be_skipped(quick, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("precision, compute_dtype", [("mixed_float16", "float16"), ("mixed_bfloat16", "bfloat16")])
 def test_mixed_precision_trains_on_cpu(quick, tmp_path, precision, compute_dtype):
-    from vaecli.training import build_steps
+    from vaecli.steps import build_steps
 
     cfg = quick("model=elbo", "trainer.epochs=2", f"trainer.precision={precision}", "trainer.learning_rate=1e-3")
-    steps = build_steps(cfg.model, cfg.trainer, cfg.latent_dim, (28, 28, 1), cfg.seed)
+    steps = build_steps(cfg, (28, 28, 1), 600)
     assert steps.vae.encoder.convs[0].compute_dtype == compute_dtype
     assert steps.vae.encoder.convs[0].kernel.dtype == "float32"  # weights stay float32
     assert ("LossScale" in type(steps.optimizer).__name__) == (precision == "mixed_float16")
@@ -123,3 +123,27 @@ def test_mixed_precision_trains_on_cpu(quick, tmp_path, precision, compute_dtype
     assert history[1]["train/loss"] < history[0]["train/loss"]
     assert rows[0]["epoch"] == 2
     assert load_model(tmp_path).encoder.convs[0].compute_dtype == "float32"  # evaluation runs in full precision
+
+
+@pytest.mark.slow
+def test_early_stopping_keeps_the_best_epoch_and_resumes(quick, tmp_path):
+    # min_delta so large that no epoch after the first counts as better: the best stays epoch 1.
+    cfg = ["model=elbo", "trainer.epochs=12", "dataset.validation_size=100", "trainer.early_stopping.patience=2",
+           "trainer.early_stopping.min_delta=1e9"]
+    train(quick(*cfg), tmp_path)
+    rows = read_metrics(tmp_path / "metrics.csv")
+    record = json.loads((tmp_path / "early_stopping.json").read_text())
+    assert [r["epoch"] for r in rows] == [1, 2, 3]  # one row per epoch trained: epoch 1 and two without improvement
+    assert record["stopped_early"] and (record["best_epoch"], record["last_epoch"]) == (1, 3)
+    assert record["best_value"] == pytest.approx(rows[0]["val/loss"]) and rows[2]["val/loss"] < rows[0]["val/loss"]
+    # model.keras holds the best epoch's weights, not the last epoch's.
+    saved, best, last = load_model(tmp_path), load_model(tmp_path), load_model(tmp_path)
+    tf.train.Checkpoint(vae=best).restore(tf.train.latest_checkpoint(tmp_path / "checkpoints" / "best")).expect_partial()
+    tf.train.Checkpoint(vae=last).restore(tf.train.latest_checkpoint(tmp_path / "checkpoints")).expect_partial()
+    for a, b in zip(saved.get_weights(), best.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, b) for a, b in zip(saved.get_weights(), last.get_weights()))
+    assert sorted(p.name for p in (tmp_path / "checkpoints" / "best").glob("*.index")) == [f"ckpt-{record['best_epoch']}.index"]
+    # Resuming a run that stopped early trains nothing more.
+    train(quick(*cfg, f"resume={tmp_path}"), tmp_path)
+    assert len(read_metrics(tmp_path / "metrics.csv")) == len(rows)

@@ -298,13 +298,12 @@ def load_train_config(path) -> TrainConfig:
     """A run's saved config.yaml, typed and checked like a freshly composed one."""
     saved = OmegaConf.load(path)
     _upgrade_v1(saved)
-    nodes = {}
+    schema = OmegaConf.structured(TrainConfig)  # the classes, not instances: checks run once, on the merged values
     for group, schemas in _schema_groups().items():
         name = OmegaConf.select(saved, f"{group}.name")
         if name not in schemas:
             raise ConfigError(f"{path}: {group}.name={name} is not one of {', '.join(schemas)}")
-        nodes[group] = schemas[name]()
-    schema = OmegaConf.structured(TrainConfig(**nodes))
+        schema[group] = OmegaConf.structured(schemas[name])
     return OmegaConf.to_object(OmegaConf.merge(schema, saved))  # type: ignore[return-value]
 
 

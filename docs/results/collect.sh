@@ -17,7 +17,7 @@ mkdir -p "$OUT/figures"
 rm -f "$OUT"/figures/*.png
 for run in $(ls -d "$STUDY"/*/*/ | awk -F'seed=' '{print $NF "\t" $0}' | sort -n | cut -f2-); do
   sweep=$(basename "$(dirname "$run")")
-  model=$(sed -n 's/^  name: \(elbo\|mmd\)$/\1/p' "$run/config.yaml" | head -1)
+  model=$("$(dirname "$VAE")/python" -c "import sys; from omegaconf import OmegaConf; print(OmegaConf.load(sys.argv[1]).model.name)" "$run/config.yaml")
   [ -e "$OUT/figures/${sweep}_${model}_latent.png" ] && continue  # a lower seed is there
   for kind in latent grid samples; do
     cp "$(ls "$run"/figures/${kind}_epoch*.png | tail -1)" "$OUT/figures/${sweep}_${model}_${kind}.png"
