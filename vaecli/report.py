@@ -29,6 +29,7 @@ from vaecli.history import read_metrics
 COLUMNS = [
     ("test/loss", "final test loss", "lower"),
     ("elbo", "test ELBO (nats)", "higher"),
+    ("reconstruction", "recon. (own likelihood)", "lower"),
     ("iw_log_px", "IW log p(x) (nats)", "higher"),
     ("reconstruction_bce", "recon. BCE (nats)", "lower"),
     ("reconstruction_mse", "recon. MSE", "lower"),
@@ -44,6 +45,7 @@ COLUMNS = [
     ("sample_confident_share", "samples recognisable", "higher"),
     ("sample_class_entropy", "sample class entropy", "higher"),
     ("sample_sharpness_ratio", "sample sharpness", "higher"),
+    ("epoch_seconds", "s / epoch", "lower"),
 ]
 SETTINGS = ["model", "dataset", "latent_dim", "variant", "train_size", "epochs"]
 
@@ -100,6 +102,9 @@ def _load_run(path: Path) -> Run:
         if found:
             figures[kind] = found[-1]
     sweep = path.parent if (path.parent / "multirun.yaml").is_file() else None
+    timing = [row["seconds"] for row in read_metrics(path / "timing.csv")]
+    if timing:
+        metrics = {**metrics, "epoch_seconds": statistics.median(timing)}  # the median: the first epoch also traces
     return Run(path, str(sweep) if sweep else "single runs", settings, int(cfg.seed), read_metrics(path / "metrics.csv"), metrics, figures)
 
 

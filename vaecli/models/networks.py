@@ -21,8 +21,20 @@ from vaecli.models.likelihoods import make_likelihood
 from vaecli.models.priors import make_prior
 
 
+class Stack(keras.Model):
+    """A network that applies `self.sequence`, its layers in order; its constructor's options are its config."""
+
+    def call(self, x):
+        for layer in self.sequence:
+            x = layer(x)
+        return x
+
+    def get_config(self):
+        return {**super().get_config(), **self.options}
+
+
 @keras.saving.register_keras_serializable(package="vaecli")
-class ConvEncoder(keras.Model):
+class ConvEncoder(Stack):
     """Image -> `outputs` numbers: stride-2 convolutions, an optional dense layer, a linear head."""
 
     def __init__(self, outputs: int, encoder_filters, kernel_size: int, padding: str, hidden_units: int, **kwargs):
@@ -35,17 +47,10 @@ class ConvEncoder(keras.Model):
         self.head = layers.Dense(outputs)
         self.sequence = [*self.convs, self.flatten, *([self.hidden] if self.hidden else []), self.head]
 
-    def call(self, x):
-        for layer in self.sequence:
-            x = layer(x)
-        return x
-
-    def get_config(self):
-        return {**super().get_config(), **self.options}
 
 
 @keras.saving.register_keras_serializable(package="vaecli")
-class ConvDecoder(keras.Model):
+class ConvDecoder(Stack):
     """Code -> (H, W, C * outputs per channel): dense to a small map, stride-2 transposed convolutions, output layer."""
 
     def __init__(self, image_shape, output_channels: int, decoder_filters, decoder_base_channels: int, kernel_size: int,
@@ -68,17 +73,10 @@ class ConvDecoder(keras.Model):
         self.sequence = [*([self.hidden] if self.hidden else []), self.dense, self.reshape, *self.deconvs, self.to_outputs,
                          *([self.crop] if self.crop else [])]
 
-    def call(self, z):
-        for layer in self.sequence:
-            z = layer(z)
-        return z
-
-    def get_config(self):
-        return {**super().get_config(), **self.options}
 
 
 @keras.saving.register_keras_serializable(package="vaecli")
-class MlpEncoder(keras.Model):
+class MlpEncoder(Stack):
     """Image -> one hidden layer -> `outputs` numbers (AEVB appendix C)."""
 
     def __init__(self, outputs: int, hidden_units: int, activation: str, **kwargs):
@@ -89,17 +87,10 @@ class MlpEncoder(keras.Model):
         self.head = layers.Dense(outputs)
         self.sequence = [self.flatten, self.hidden, self.head]
 
-    def call(self, x):
-        for layer in self.sequence:
-            x = layer(x)
-        return x
-
-    def get_config(self):
-        return {**super().get_config(), **self.options}
 
 
 @keras.saving.register_keras_serializable(package="vaecli")
-class MlpDecoder(keras.Model):
+class MlpDecoder(Stack):
     """Code -> one hidden layer -> (H, W, C * outputs per channel) (AEVB appendix C)."""
 
     def __init__(self, image_shape, output_channels: int, hidden_units: int, activation: str, **kwargs):
@@ -112,13 +103,6 @@ class MlpDecoder(keras.Model):
         self.reshape = layers.Reshape((height, width, output_channels))
         self.sequence = [self.hidden, self.out, self.reshape]
 
-    def call(self, z):
-        for layer in self.sequence:
-            z = layer(z)
-        return z
-
-    def get_config(self):
-        return {**super().get_config(), **self.options}
 
 
 def _conv(options: dict, image_shape, encoder_outputs: int, decoder_channels: int):
