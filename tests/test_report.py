@@ -7,7 +7,7 @@ import statistics
 import pytest
 
 from conftest import run_vae
-from vaecli.errors import DataError
+from vaecli.errors import ConfigError, DataError
 from vaecli.report import aggregate, find_runs, write_report
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -33,6 +33,11 @@ def test_markdown_table(tiny_sweep, tmp_path):
     assert len(lines) == 4 and all(" ± " in line for line in lines[2:])  # two configurations of two seeds
     cells = [len(re.findall(r"(?<!\\)\|", line)) for line in lines]  # unescaped separators, e.g. not in |code mean|
     assert len(set(cells)) == 1, cells
+    assert "s / epoch ↓" in lines[0] and "recon. (own likelihood) ↓" in lines[0]
+    write_report([tiny_sweep], tmp_path / "r.html", markdown=tmp_path / "c.md", columns=["knn5_accuracy", "epoch_seconds"])
+    assert (tmp_path / "c.md").read_text().splitlines()[0].endswith("| seeds | 5-NN acc. ↑ | s / epoch ↓ |")
+    with pytest.raises(ConfigError, match="columns: knn9 not known"):
+        write_report([tiny_sweep], tmp_path / "r.html", markdown=tmp_path / "c.md", columns=["knn9"])
 
 
 def test_empty_folder_is_an_error(tmp_path):

@@ -249,6 +249,8 @@ class ReportConfig:
     out: Optional[str] = None  # None: report.html in the first of dirs
     title: str = "vaecli runs"
     markdown: Optional[str] = None  # also write the configurations table as Markdown here
+    # The Markdown table's metric columns, by key (e.g. [knn5_accuracy,prior_mmd]); None: every one measured.
+    columns: Optional[list[str]] = None
 
 
 @dataclass

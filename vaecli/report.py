@@ -140,7 +140,8 @@ def aggregate(runs: list[Run]) -> list[dict]:
 # ---------------------------------------------------------------- HTML
 
 
-def write_report(folders: list[Path], out: Path, title: str = "vaecli runs", markdown: Path | None = None) -> Path:
+def write_report(folders: list[Path], out: Path, title: str = "vaecli runs", markdown: Path | None = None,
+                 columns: list[str] | None = None) -> Path:
     runs = find_runs(folders)
     if not runs:
         raise DataError(f"no vaecli runs under {', '.join(map(str, folders))}; train some first (vae train ...) or pass dirs=[...]")
@@ -162,13 +163,18 @@ def write_report(folders: list[Path], out: Path, title: str = "vaecli runs", mar
     )
     atomic_write_text(out, page)
     if markdown is not None:
-        atomic_write_text(Path(markdown), markdown_table(configurations))
+        atomic_write_text(Path(markdown), markdown_table(configurations, columns))
     return out
 
 
-def markdown_table(configurations: list[dict]) -> str:
-    """The configurations table as Markdown: mean ± sd over seeds, n seeds per row."""
-    columns = [(key, label, better) for key, label, better in COLUMNS if any(key in row["summary"] for row in configurations)]
+def markdown_table(configurations: list[dict], keys: list[str] | None = None) -> str:
+    """The configurations table as Markdown: mean ± sd over seeds, n seeds per row; `keys` picks the metric columns."""
+    known = {key for key, _, _ in COLUMNS}
+    unknown = [key for key in keys or [] if key not in known]
+    if unknown:
+        raise ConfigError(f"columns: {', '.join(unknown)} not known; choose from {', '.join(sorted(known))}")
+    columns = [(key, label, better) for key, label, better in COLUMNS
+               if (keys is None or key in keys) and any(key in row["summary"] for row in configurations)]
     labels = (label.replace("|", r"\|") for _, label, _ in columns)  # |code mean| must not split a cell
     head = ["group", *SETTINGS, "seeds", *(f"{label} {'↑' if better == 'higher' else '↓'}" for label, (_, _, better) in zip(labels, columns))]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
