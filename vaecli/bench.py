@@ -14,6 +14,7 @@ its layer shapes, the share of time spent waiting on input, and peak resident me
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import statistics
@@ -285,7 +286,7 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path) -> dict:
     report = {
         "machine": {"cpus": psutil.cpu_count(), "tensorflow": tf.__version__, "matmul_gflops": round(peak, 1)},
         "settings": {"images_per_epoch": len(images), "batch_size": cfg.trainer.batch_size, "rounds": cfg.rounds,
-                     "seeds_batches": cfg.seeds_batches, "trainer": cfg.trainer.__dict__, "variants": cfg.variants},
+                     "seeds_batches": cfg.seeds_batches, "trainer": dataclasses.asdict(cfg.trainer), "variants": cfg.variants},
         "results": results,
         "process_peak_rss_mb": round(process_peak),
     }

@@ -19,8 +19,8 @@ def _monitor(run_dir: Path) -> tuple[str, bool]:
     from vaecli.models.objectives import get
 
     cfg = load_train_config(Path(run_dir) / "config.yaml")
-    stochastic = get(cfg.model.name).stochastic_encoder(cfg.model)
-    return ("val/elbo", True) if stochastic else ("val/loss", False)
+    part, higher = get(cfg.model.name).monitor(cfg.model)
+    return f"val/{part}", higher
 
 
 def time_to_quality(run_dir: Path, metric: str, higher_is_better: bool, target: float | None = None,

@@ -107,10 +107,10 @@ class Objective:
         shared = ("loss", "reconstruction", "kl", "elbo") if self.stochastic else ("loss", "reconstruction")
         return shared + self.own_parts
 
-    @property
-    def monitor(self) -> tuple[str, bool]:
+    @classmethod
+    def monitor(cls, cfg: ObjectiveConfig) -> tuple[str, bool]:
         """The loss part that measures a model's quality across epochs, and whether higher is better."""
-        return ("elbo", True) if self.stochastic else ("loss", False)
+        return ("elbo", True) if cls.stochastic_encoder(cfg) else ("loss", False)
 
     # ------------------------------------------------------------ the hook
 
