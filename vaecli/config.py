@@ -322,7 +322,8 @@ def register_schemas() -> None:
     """Make the schemas known to Hydra; conf/*.yaml name them in their defaults lists.
 
     The root schema types every node but the groups whose type depends on the choice (model,
-    network, likelihood): each conf/<group>/<name>.yaml starts from `/schema/<group>/<name>`.
+    network, likelihood): each conf/<group>/<name>.yaml starts from `/<group>_<name>_schema`
+    (stored at the root, not as a group, so that `--help` lists only the user's choices).
     """
     cs = ConfigStore.instance()
     cs.store(name="train_schema", node=TrainConfig)
@@ -331,7 +332,7 @@ def register_schemas() -> None:
     cs.store(name="bench_schema", node=BenchConfig)
     for group, schemas in _schema_groups().items():
         for name, schema in schemas.items():
-            cs.store(group=f"schema/{group}", name=name, node=schema)
+            cs.store(name=f"{group}_{name}_schema", node=schema)
 
 
 def to_object(cfg: DictConfig):
