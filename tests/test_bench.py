@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from vaecli.bench import matmul_gflops, run_benchmark, training_flops_per_image
-from vaecli.config import ConvNetworkConfig
+from vaecli.bench import run_benchmark
+from vaecli.bench_candidates import matmul_gflops, training_flops_per_image
+from vaecli.models.network_schemas import ConvNetworkConfig
 from vaecli.models.likelihoods import BernoulliConfig, MseConfig
 from vaecli.models.networks import build_vae
 from vaecli.models.objectives.elbo import ElboConfig

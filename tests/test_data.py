@@ -1,6 +1,5 @@
 """The IDX reader, the three data sources, and the tf.data pipelines."""
 
-import gzip
 import socket
 
 import numpy as np

@@ -16,82 +16,13 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from vaecli.errors import ConfigError
+from vaecli.errors import require as _require
+from vaecli.errors import require_choice as _choice
+from vaecli.errors import require_positive as _positive
+from vaecli.models.network_schemas import NETWORK_SCHEMAS
 
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 ON_NONFINITE = ("stop", "skip")
-
-
-def _require(ok: bool, message: str) -> None:
-    if not ok:
-        raise ConfigError(message)
-
-
-def _positive(name: str, value: float, example: str) -> None:
-    _require(value > 0, f"{name} must be > 0, got {value}; e.g. {name}={example}")
-
-
-def _choice(name: str, value: str, choices: tuple[str, ...]) -> None:
-    _require(value in choices, f"{name}={value} is not known; choose one of {', '.join(choices)}")
-
-
-@dataclass
-class NetworkConfig:
-    name: str = MISSING
-
-
-@dataclass
-class ConvNetworkConfig(NetworkConfig):
-    """The seeds' network (the TensorFlow CVAE tutorial's), sized from the image shape."""
-
-    name: str = "conv"
-    encoder_filters: list[int] = field(default_factory=lambda: [32, 64])  # the seeds' encoder
-    decoder_filters: list[int] = field(default_factory=lambda: [64, 32])  # the seeds' decoder
-    decoder_base_channels: int = 32  # the seeds' dense layer reshapes to 7x7x32
-    kernel_size: int = 3  # the seeds' 3x3
-    encoder_padding: str = "valid"  # the seeds' (28 -> 13 -> 6)
-    hidden_units: int = 0  # no dense layer between the convolutions and the code (the seeds')
-    output_stride: int = 1  # the seeds' last transposed convolution keeps the size
-
-    def __post_init__(self) -> None:
-        _require(len(self.encoder_filters) > 0, "network.encoder_filters must list at least one width, e.g. [32,64]")
-        _require(len(self.decoder_filters) > 0, "network.decoder_filters must list at least one width, e.g. [64,32]")
-        for key, widths in (("encoder_filters", self.encoder_filters), ("decoder_filters", self.decoder_filters)):
-            _require(all(w > 0 for w in widths), f"network.{key} must be positive widths, got {list(widths)}")
-        _positive("network.decoder_base_channels", self.decoder_base_channels, "32")
-        _positive("network.kernel_size", self.kernel_size, "3")
-        _choice("network.encoder_padding", self.encoder_padding, ("valid", "same"))
-        _require(self.hidden_units >= 0, f"network.hidden_units must be >= 0, got {self.hidden_units}")
-        _choice("network.output_stride", str(self.output_stride), ("1", "2"))
-
-
-@dataclass
-class Conv64NetworkConfig(ConvNetworkConfig):
-    """Higgins et al. 2017 / Burgess et al. 2018 / disentanglement_lib's network for 64x64 images."""
-
-    name: str = "conv64"
-    encoder_filters: list[int] = field(default_factory=lambda: [32, 32, 64, 64])  # four 4x4 stride-2 convolutions
-    decoder_filters: list[int] = field(default_factory=lambda: [64, 32, 32])  # and the output layer, stride 2 too
-    decoder_base_channels: int = 64  # the decoder starts from 4x4x64 (for 64x64 images)
-    kernel_size: int = 4
-    encoder_padding: str = "same"
-    hidden_units: int = 256  # the dense 256 layer each way
-    output_stride: int = 2
-
-
-@dataclass
-class MlpNetworkConfig(NetworkConfig):
-    """AEVB (Kingma & Welling 2014, appendix C): one hidden layer each way."""
-
-    name: str = "mlp"
-    hidden_units: int = 500  # AEVB's 500 hidden units for MNIST (200 for Frey Face)
-    activation: str = "tanh"  # AEVB's
-
-    def __post_init__(self) -> None:
-        _positive("network.hidden_units", self.hidden_units, "500")
-        _choice("network.activation", self.activation, ("tanh", "relu", "softplus"))
-
-
-NETWORK_SCHEMAS = {schema.name: schema for schema in (ConvNetworkConfig, Conv64NetworkConfig, MlpNetworkConfig)}
 
 
 @dataclass

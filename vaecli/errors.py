@@ -26,6 +26,20 @@ class ConfigError(VaeError):
     exit_code = 2
 
 
+def require(ok: bool, message: str) -> None:
+    """A config check: raise ConfigError(message) unless ok. The message names the problem and the fix."""
+    if not ok:
+        raise ConfigError(message)
+
+
+def require_positive(name: str, value: float, example: str) -> None:
+    require(value > 0, f"{name} must be > 0, got {value}; e.g. {name}={example}")
+
+
+def require_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    require(value in choices, f"{name}={value} is not known; choose one of {', '.join(choices)}")
+
+
 class DataError(VaeError):
     """Input data or a run folder is missing, corrupt or unusable."""
 

@@ -20,15 +20,10 @@ from typing import ClassVar
 
 from omegaconf import MISSING
 
-from vaecli.errors import ConfigError
+from vaecli.errors import require
 
 # The likelihoods measured in nats; `mse` (the seeds' MMD-VAE loss) is not one.
 NATS_LIKELIHOODS = ("bernoulli", "gaussian", "gaussian_fixed")
-
-
-def require(ok: bool, message: str) -> None:
-    if not ok:
-        raise ConfigError(message)
 
 
 @dataclass

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vaecli.models.objectives.base import KLConfig, Objective, require
+from vaecli.errors import require
+from vaecli.models.objectives.base import KLConfig, Objective
 
 
 @dataclass

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from vaecli.models.objectives.base import KLConfig, Objective, require
+from vaecli.errors import require
+from vaecli.models.objectives.base import KLConfig, Objective
 
 
 @dataclass

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from vaecli.models.objectives.base import NATS_LIKELIHOODS, KLConfig, Objective, require
+from vaecli.errors import require
+from vaecli.models.objectives.base import NATS_LIKELIHOODS, KLConfig, Objective
 from vaecli.models.objectives.kernels import KernelConfig
 
 

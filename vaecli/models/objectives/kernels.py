@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Optional
 
-from vaecli.models.objectives.base import require
+from vaecli.errors import require
 
 KERNELS = ("gaussian", "imq")
 

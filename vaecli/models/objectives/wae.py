@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from vaecli.models.objectives.base import Objective, ObjectiveConfig, require
+from vaecli.errors import require
+from vaecli.models.objectives.base import Objective, ObjectiveConfig
 
 
 @dataclass
