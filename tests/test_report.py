@@ -6,7 +6,7 @@ import statistics
 
 import pytest
 
-from conftest import run_vae
+from conftest import missing, run_vae
 from vaecli.errors import ConfigError, DataError
 from vaecli.report import aggregate, find_runs, write_report
 
@@ -53,8 +53,9 @@ def page(tiny_sweep):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver")
 def test_page_in_a_headless_browser(page):
+    if not (CHROMIUM and CHROMEDRIVER):
+        missing("needs Debian's chromium and chromium-driver")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By

@@ -31,6 +31,7 @@ class InfoVaeConfig(KLConfig):
         require(self.prior_samples > 0, f"model.prior_samples must be > 0, got {self.prior_samples}")
         require(not self.deterministic or self.alpha == 1,
                 f"model.deterministic=true needs model.alpha=1 (no KL term without a posterior), got alpha={self.alpha}")
+        require(not self.deterministic or self.samples == 1, "model.deterministic=true gives one code per image; drop model.samples")
 
 
 class InfoVae(Objective):
