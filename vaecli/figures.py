@@ -95,7 +95,8 @@ def draw(vae, test_images, test_labels, class_names, cfg: FiguresConfig, title: 
     decoded = decode_codes(vae, encode_images(vae, originals))
     return {
         "latent": plots.latent_scatter(
-            plane.project(codes), test_labels[shown], class_names, f"{title}\ntest codes: {plane.description}", plane.names
+            plane.project(codes), test_labels[shown], class_names, f"{title}\ntest codes: {plane.description}", plane.names,
+            centre=plane.project(vae.prior_mean()),  # N(0, I)'s 0, or a learned prior's mean
         ),
         "grid": plots.latent_grid(
             decode_codes(vae, grid), (u_axis, v_axis), f"{title}\ndecoded grid over the {plane.description}", plane.names

@@ -26,15 +26,16 @@ def _show(ax, mosaic: np.ndarray, extent=None) -> None:
         ax.imshow(np.clip(mosaic, 0.0, 1.0), extent=extent, interpolation="nearest")
 
 
-def latent_scatter(codes: np.ndarray, labels: np.ndarray, class_names, title: str, axis_names=("z[0]", "z[1]")):
-    """Test codes (N, 2) coloured by class, with the class names in a legend."""
+def latent_scatter(codes: np.ndarray, labels: np.ndarray, class_names, title: str, axis_names=("z[0]", "z[1]"),
+                   centre=(0.0, 0.0)):
+    """Test codes (N, 2) coloured by class, with the class names in a legend; `+` marks the prior's mean (`centre`)."""
     fig, ax = plt.subplots(figsize=(7.5, 6), dpi=110)
     cmap = plt.get_cmap("tab10" if len(class_names) <= 10 else "tab20")
     for k, name in enumerate(class_names):
         mine = labels == k
         if mine.any():
             ax.scatter(codes[mine, 0], codes[mine, 1], s=3, alpha=0.6, color=cmap(k % cmap.N), label=name, rasterized=True)
-    ax.scatter([0], [0], marker="+", s=120, color="black", linewidths=1.5, zorder=5)  # the prior's centre
+    ax.scatter([centre[0]], [centre[1]], marker="+", s=120, color="black", linewidths=1.5, zorder=5)
     ax.set_xlabel(axis_names[0])
     ax.set_ylabel(axis_names[1])
     ax.set_title(title, fontsize=10)

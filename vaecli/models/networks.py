@@ -172,6 +172,9 @@ class VAE(keras.Model):
         """n codes from the model's own prior (rng: a tf.random.Generator)."""
         return self.prior.sample(n, rng, self.encoder)
 
+    def prior_mean(self) -> np.ndarray:
+        return self.prior.mean(self.encoder)
+
     def prior_quantiles(self, probabilities, seed: int = 0) -> np.ndarray:
         return self.prior.quantiles(probabilities, self.encoder, seed)
 

@@ -31,6 +31,9 @@ class StandardNormal(keras.layers.Layer):
     def sample(self, n, rng: tf.random.Generator, encoder=None):
         return rng.normal((n, self.latent_dim))
 
+    def mean(self, encoder=None) -> np.ndarray:
+        return np.zeros(self.latent_dim, np.float32)
+
     def quantiles(self, probabilities, encoder=None, seed: int = 0) -> np.ndarray:
         """(len(probabilities), d): each dimension's marginal quantiles."""
         values = np.array([NormalDist().inv_cdf(p) for p in probabilities])
@@ -73,6 +76,10 @@ class VampPrior(keras.layers.Layer):
         chosen = rng.uniform((n,), 0, self.components, dtype=tf.int32)
         noise = rng.normal((n, self.latent_dim))
         return tf.gather(mean, chosen) + tf.exp(0.5 * tf.gather(logvar, chosen)) * noise
+
+    def mean(self, encoder) -> np.ndarray:
+        """The mixture's mean: the average of its components' means."""
+        return self.components_of(encoder)[0].numpy().mean(axis=0)
 
     def quantiles(self, probabilities, encoder, seed: int = 0) -> np.ndarray:
         draws = self.sample(20000, tf.random.Generator.from_seed(seed), encoder).numpy()
