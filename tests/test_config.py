@@ -109,3 +109,18 @@ def test_wrong_type_is_named(compose):
 def test_idx_dataset_needs_a_path(compose):
     with pytest.raises(ConfigError, match="dataset=idx needs dataset.path"):
         compose("dataset=idx")
+
+
+@pytest.mark.parametrize("model, likelihood", [("elbo", "bernoulli"), ("mmd", "mse")])
+def test_a_run_saved_before_networks_were_a_group_still_loads(compose, tmp_path, model, likelihood):
+    from omegaconf import OmegaConf
+
+    from vaecli.config import load_train_config
+
+    saved = OmegaConf.to_container(OmegaConf.structured(compose(f"model={model}")))
+    saved.pop("network"), saved.pop("likelihood")
+    saved["model"].update(encoder_filters=[8, 16], decoder_filters=[16, 8], decoder_base_channels=4)  # the old place
+    OmegaConf.save(saved, tmp_path / "config.yaml")
+    cfg = load_train_config(tmp_path / "config.yaml")
+    assert (cfg.network.name, cfg.network.encoder_filters, cfg.network.decoder_base_channels) == ("conv", [8, 16], 4)
+    assert cfg.likelihood.name == likelihood and cfg.model.name == model

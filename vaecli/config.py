@@ -245,8 +245,10 @@ def _upgrade_v1(saved: DictConfig) -> None:
     if "network" in saved:
         return
     widths = {key: saved.model.pop(key) for key in ("encoder_filters", "decoder_filters", "decoder_base_channels") if key in saved.model}
+    from vaecli.models.objectives import get
+
     saved.network = {"name": "conv", **widths}
-    saved.likelihood = {"name": "mse" if saved.model.name == "mmd" else "bernoulli"}
+    saved.likelihood = {"name": get(saved.model.name).likelihoods[0]}  # the objective's own (elbo: bernoulli, mmd: mse)
 
 
 def register_schemas() -> None:

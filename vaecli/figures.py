@@ -59,7 +59,7 @@ def latent_plane(codes: np.ndarray) -> LatentPlane:
     )
 
 
-def grid_axes(vae, plane: LatentPlane, size: int, quantile: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def grid_axes(vae, size: int, quantile: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The grid's values on each axis of the plane, from quantile q to 1 - q: the prior's central mass.
 
     For 2-D codes, the model's own prior's marginal quantiles (N(0, 1)'s for the standard prior);
@@ -77,7 +77,7 @@ def grid_axes(vae, plane: LatentPlane, size: int, quantile: float, seed: int = 0
 
 def grid_codes(vae, plane: LatentPlane, size: int, quantile: float, seed: int = 0):
     """(codes of the grid, row 0 at the top, i.e. the largest second coordinate; u axis; v axis)."""
-    u_axis, v_axis = grid_axes(vae, plane, size, quantile, seed)
+    u_axis, v_axis = grid_axes(vae, size, quantile, seed)
     u, v = np.meshgrid(u_axis, v_axis[::-1])
     return plane.lift(np.stack([u.ravel(), v.ravel()], axis=1)).astype(np.float32), u_axis, v_axis
 
