@@ -108,7 +108,7 @@ def test_eval_and_report_errors_are_one_line(tmp_path):
 @pytest.mark.slow
 def test_a_failing_sweep_job_does_not_stop_the_others(tmp_path, tiny_mnist):
     result = vae("train", "-m", *quick_args(tiny_mnist), "trainer.epochs=1", "trainer.batch_size=50,5000", cwd=tmp_path)
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert "1 sweep job(s) failed" in result.stderr and "trainer.batch_size=5000" in result.stderr
     assert len(list((tmp_path / "outputs" / "multirun").rglob("model.keras"))) == 1
 

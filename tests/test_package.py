@@ -38,6 +38,8 @@ def test_installed_wheel_trains_outside_the_repo(tmp_path, tiny_mnist):
     elsewhere.mkdir()
     where = run(str(python), "-c", "import vaecli, vaecli.conf; print(vaecli.__file__)", cwd=elsewhere).stdout
     assert where.startswith(str(venv)), where
+    shipped = {p.relative_to(Path(where).parent / "conf") for p in (Path(where).parent / "conf").rglob("*.yaml")}
+    assert shipped == {p.relative_to(REPO / "conf") for p in (REPO / "conf").rglob("*.yaml")}  # every config group ships
     run(str(venv / "bin" / "vae"), "train", "model=mmd", "dataset=mnist", f"dataset.path={tiny_mnist}", "trainer.epochs=1",
         "trainer.batch_size=50", "trainer.eval_at_end=false", "figures.grid_size=4", "figures.scatter_points=200", cwd=elsewhere)
     (run_dir,) = (elsewhere / "outputs").iterdir()

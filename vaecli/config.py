@@ -23,6 +23,7 @@ from vaecli.models.network_schemas import NETWORK_SCHEMAS
 
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 ON_NONFINITE = ("stop", "skip")
+STRATEGIES = ("default", "mirrored")
 
 
 @dataclass
@@ -82,6 +83,15 @@ class TrainerConfig:
     on_nonfinite: str = "stop"  # a NaN/Inf loss: stop with the last good checkpoint, or skip the step
     keep_checkpoints: int = 3  # older ones are pruned by tf.train.CheckpointManager
     eval_at_end: bool = True  # run `vae eval` on the finished run
+    # tf.distribute: "default" trains on one device (the first GPU, else the CPU); "mirrored" on all
+    # visible GPUs with MirroredStrategy (global batch_size, split across the replicas).
+    strategy: str = "default"
+    # TensorFlow's intra-op threads (inter-op: half as many, at least 1). None: this machine's cores
+    # divided by the jobs that share it (a joblib launcher's n_jobs), so parallel jobs do not
+    # oversubscribe the CPU; all cores for a job that runs alone.
+    threads: Optional[int] = None
+    # Allocate GPU memory as needed instead of all of it at start, so that parallel jobs can share a GPU.
+    gpu_memory_growth: bool = True
     early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
 
     def __post_init__(self) -> None:
@@ -94,6 +104,9 @@ class TrainerConfig:
         _positive("trainer.keep_checkpoints", self.keep_checkpoints, "3")
         _choice("trainer.precision", self.precision, PRECISIONS)
         _choice("trainer.on_nonfinite", self.on_nonfinite, ON_NONFINITE)
+        _choice("trainer.strategy", self.strategy, STRATEGIES)
+        if self.threads is not None:
+            _positive("trainer.threads", self.threads, "1")
 
 
 @dataclass
@@ -151,6 +164,10 @@ class TrainConfig:
     latent_dim: int = 2  # the seeds' 2-D latents, which can be plotted directly
     seed: int = 0
     resume: Optional[str] = None  # a run folder to continue from its last checkpoint
+    # What `vae train` returns to a sweeper (Optuna optimises it): a column of the last epoch's
+    # metrics.csv (test/loss, test/elbo, ...) or a `vae eval` metric (knn5_accuracy, prior_mmd, ...;
+    # vaecli/metric_names.py). test/loss is defined for every objective.
+    sweep_metric: str = "test/loss"
 
     def __post_init__(self) -> None:
         _positive("latent_dim", self.latent_dim, "2")
@@ -159,10 +176,21 @@ class TrainConfig:
             from vaecli.models.objectives import get
 
             get(self.model.name).check(self.model, self.likelihood.name)
+        self._check_sweep_metric()
         _require(
             self.trainer.early_stopping.patience is None or self.dataset is MISSING or self.dataset.validation_size > 0,
             "trainer.early_stopping.patience needs a validation split to watch; add dataset.validation_size=5000",
         )
+
+
+    def _check_sweep_metric(self) -> None:
+        from vaecli.metric_names import EPOCH_COLUMN, EVAL_METRICS
+
+        known = EPOCH_COLUMN.match(self.sweep_metric) or self.sweep_metric in EVAL_METRICS
+        _require(known, f"sweep_metric={self.sweep_metric} is not a metric vaecli reports; use test/loss, "
+                        f"test/<loss part>, or one of {', '.join(sorted(EVAL_METRICS))}")
+        _require(self.trainer.eval_at_end or self.sweep_metric not in EVAL_METRICS,
+                 f"sweep_metric={self.sweep_metric} comes from vae eval; keep trainer.eval_at_end=true")
 
 
 @dataclass
@@ -258,6 +286,9 @@ def register_schemas() -> None:
     network, likelihood): each conf/<group>/<name>.yaml starts from `/<group>_<name>_schema`
     (stored at the root, not as a group, so that `--help` lists only the user's choices).
     """
+    if not OmegaConf.has_resolver("direction_of"):
+        # ${direction_of:${sweep_metric}}: an Optuna study's direction follows the metric it optimises.
+        OmegaConf.register_new_resolver("direction_of", _direction_of)
     cs = ConfigStore.instance()
     cs.store(name="train_schema", node=TrainConfig)
     cs.store(name="eval_schema", node=EvalCommandConfig)
@@ -266,6 +297,14 @@ def register_schemas() -> None:
     for group, schemas in _schema_groups().items():
         for name, schema in schemas.items():
             cs.store(name=f"{group}_{name}_schema", node=schema)
+
+
+def _direction_of(metric: str) -> str:
+    from vaecli.metric_names import direction
+
+    found = direction(metric)
+    _require(found is not None, f"sweep_metric={metric} has no known direction; pass hydra.sweeper.direction=minimize or maximize")
+    return found
 
 
 def to_object(cfg: DictConfig):

@@ -93,5 +93,12 @@ def describe_config_error(ex: BaseException) -> str | None:
     return None
 
 
+def one_line_message(ex: BaseException) -> str:
+    """What `vae` prints for an error raised inside a job: vaecli's own message, or a described config error."""
+    if isinstance(ex, VaeError):
+        return " ".join(str(ex).split())
+    return describe_config_error(ex) or f"{type(ex).__name__}: {_first_line(str(ex))}"
+
+
 def _first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), text)

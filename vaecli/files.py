@@ -67,3 +67,9 @@ def run_lock(run_dir: Path):
         os.ftruncate(fd, 0)  # an empty lock file: the last holder ended cleanly
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def holds_run(run_dir: Path) -> bool:
+    """Whether a folder already holds (part of) a training run: metrics or a checkpoint."""
+    run_dir = Path(run_dir)
+    return (run_dir / "metrics.csv").is_file() or any((run_dir / "checkpoints").glob("ckpt-*"))

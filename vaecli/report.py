@@ -24,29 +24,9 @@ from vaecli import plots
 from vaecli.files import atomic_write_text
 from vaecli.errors import ConfigError, DataError
 from vaecli.history import read_metrics
+from vaecli.metric_names import COLUMNS
+from vaecli.report_sweeps import sweep_summary
 
-# The comparison table's metrics: key in metrics.json (or a final metrics.csv column), label, better direction.
-COLUMNS = [
-    ("test/loss", "final test loss", "lower"),
-    ("elbo", "test ELBO (nats)", "higher"),
-    ("reconstruction", "recon. (own likelihood)", "lower"),
-    ("iw_log_px", "IW log p(x) (nats)", "higher"),
-    ("reconstruction_bce", "recon. BCE (nats)", "lower"),
-    ("reconstruction_mse", "recon. MSE", "lower"),
-    ("knn1_accuracy", "1-NN acc.", "higher"),
-    ("knn5_accuracy", "5-NN acc.", "higher"),
-    ("probe_accuracy", "linear probe acc.", "higher"),
-    ("silhouette", "silhouette", "higher"),
-    ("prior_mmd", "MMD to prior", "lower"),
-    ("code_mean_norm", "|code mean|", "lower"),
-    ("active_units", "active units", "higher"),
-    ("frechet_distance", "Frechet dist.", "lower"),
-    ("grid_confident_share", "grid recognisable", "higher"),
-    ("sample_confident_share", "samples recognisable", "higher"),
-    ("sample_class_entropy", "sample class entropy", "higher"),
-    ("sample_sharpness_ratio", "sample sharpness", "higher"),
-    ("epoch_seconds", "s / epoch", "lower"),
-]
 SETTINGS = ["model", "dataset", "latent_dim", "variant", "train_size", "epochs"]
 
 
@@ -101,7 +81,8 @@ def _load_run(path: Path) -> Run:
         found = sorted((path / "figures").glob(f"{kind}_epoch*.png"))
         if found:
             figures[kind] = found[-1]
-    sweep = path.parent if (path.parent / "multirun.yaml").is_file() else None
+    in_sweep = (path.parent / "multirun.yaml").is_file() or (path / "status.json").is_file()  # Optuna writes no multirun.yaml
+    sweep = path.parent if in_sweep else None
     timing = [row["seconds"] for row in read_metrics(path / "timing.csv")]
     if timing:
         metrics = {**metrics, "epoch_seconds": statistics.median(timing)}  # the median: the first epoch also traces
@@ -151,7 +132,11 @@ def write_report(folders: list[Path], out: Path, title: str = "vaecli runs", mar
     sections = []
     for group in dict.fromkeys(row["group"] for row in configurations):
         cards = "".join(_card(row, out.parent) for row in configurations if row["group"] == group)
-        sections.append(f"<section><h2>{html.escape(_relative(Path(group), out.parent) if group != 'single runs' else group)}</h2>{cards}</section>")
+        if group == "single runs":
+            sections.append(f"<section><h2>{group}</h2>{cards}</section>")
+        else:
+            heading = html.escape(_relative(Path(group), out.parent))
+            sections.append(f"<section><h2>{heading}</h2>{sweep_summary(Path(group))}{cards}</section>")
     page = TEMPLATE.format(
         title=html.escape(title),
         generated=time.strftime("%Y-%m-%d %H:%M"),

@@ -28,7 +28,7 @@ from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 
 from vaecli import figures
-from vaecli.files import atomic_write_text, run_lock
+from vaecli.files import atomic_write_text, holds_run, run_lock
 from vaecli.config import TrainConfig
 from vaecli.data import Splits, eval_pipeline, load_dataset, training_batches
 from vaecli.errors import ConfigError, DataError, Interrupted, TrainingError
@@ -58,7 +58,7 @@ def configure_tensorflow(cfg: TrainConfig) -> str:
 
 def check_unused(run_dir: Path) -> None:
     """Refuse to start a new run over one that is already there (e.g. a sweep run twice into one hydra.sweep.dir)."""
-    if (run_dir / "metrics.csv").is_file() or any((run_dir / "checkpoints").glob("ckpt-*")):
+    if holds_run(run_dir):
         raise DataError(
             f"{run_dir} already holds a run; continue it with resume={run_dir}, or train into a new folder "
             "(the default, or another hydra.run.dir / hydra.sweep.dir)"

@@ -3,14 +3,14 @@
 `hydra_command` builds such an app from the name of its config in conf/ and a function
 of the typed config. `JobFailures` keeps an exception raised inside a Hydra job from
 reaching Hydra, which would print a report of its own; `vae` then prints it as one line.
-In a sweep the other jobs still run, and the sweep fails at the end, naming the failed jobs.
+In a sweep the other jobs still run (vaecli.sweep), and the sweep fails at the end, naming the failed jobs.
 """
 
 from __future__ import annotations
 
 import functools
-import logging
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 import hydra
@@ -18,10 +18,9 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
 from vaecli.config import register_schemas, to_object
-from vaecli.errors import Interrupted, VaeError, describe_config_error
-
-log = logging.getLogger(__name__)
-
+from vaecli.errors import Interrupted, VaeError
+from vaecli.sweep import callback
+from vaecli.sweep.job import run_sweep_job
 
 # Options whose values are paths. Sweep folders are named like `0_model=elbo,seed=1`, and Hydra's
 # override grammar reads '=' and ',' in a bare value as syntax, so such values are quoted for it.
@@ -42,14 +41,16 @@ def quote_paths(args: list[str]) -> list[str]:
     return quoted
 
 
-def hydra_command(config_name: str, work: Callable[[Any], Any], tensorflow: bool = True) -> Callable[[], None]:
+def hydra_command(config_name: str, work: Callable[[Any], Any], tensorflow: bool = True,
+                  resumable: Callable[[Path], bool] | None = None) -> Callable[[], None]:
     """A `main()` that composes conf/<config_name>.yaml from sys.argv and calls work(typed config).
 
     TensorFlow is imported (quietly) only once the config is known to be valid, so a typo
-    costs a second, not TensorFlow's start-up.
+    costs a second, not TensorFlow's start-up. In a sweep, `resumable(job folder)` says whether
+    a job left there by an earlier launch continues (its config's `resume` set to the folder).
     """
     register_schemas()
-    failures = JobFailures()
+    failures = JobFailures(resumable)
 
     @hydra.main(version_base="1.3", config_path="pkg://vaecli.conf", config_name=config_name)
     @failures.catch
@@ -69,52 +70,42 @@ def hydra_command(config_name: str, work: Callable[[Any], Any], tensorflow: bool
 
 
 class JobFailures:
-    def __init__(self) -> None:
-        self.failures: list[tuple[str, BaseException]] = []
+    """A single run's error is kept and raised once Hydra returns; a sweep's jobs record theirs in
+    their folders (vaecli.sweep), which works wherever the launcher runs them."""
+
+    def __init__(self, resumable: Callable[[Path], bool] | None = None) -> None:
+        self.resumable = resumable
+        self.failure: BaseException | None = None
 
     def catch(self, task):
         @functools.wraps(task)
         def wrapper(cfg):
+            hydra_cfg = HydraConfig.get()
+            if hydra_cfg.mode == RunMode.MULTIRUN:
+                return run_sweep_job(task, cfg, hydra_cfg, self.resumable)
             try:
                 return task(cfg)
-            except Interrupted as ex:  # Ctrl-C or SIGTERM ends the whole sweep, not just this job
-                self.failures.append(("", ex))
+            except Interrupted as ex:
+                self.failure = ex
                 raise KeyboardInterrupt from ex
             except Exception as ex:
-                hydra_cfg = HydraConfig.get()
-                if hydra_cfg.mode != RunMode.MULTIRUN:
-                    self.failures.append(("", ex))
-                    return None
-                job = f"job {hydra_cfg.job.num} ({' '.join(hydra_cfg.overrides.task)})"
-                self.failures.append((job, ex))
-                log.error(f"{job} failed: {_message(ex)}")
+                self.failure = ex
                 return None
 
         return wrapper
 
     def run(self, app) -> None:
-        """Run a Hydra app, then raise what its jobs raised (one line each for `vae`)."""
+        """Run a Hydra app, then raise what its job raised, or name the sweep's failed jobs (one line for `vae`)."""
         try:
             app()
         except KeyboardInterrupt:
-            interrupted = [ex for _, ex in self.failures if isinstance(ex, Interrupted)]
-            if interrupted:
-                raise interrupted[-1] from None
+            if isinstance(self.failure, Interrupted):
+                raise self.failure from None
             raise
-        self.raise_if_any()
-
-    def raise_if_any(self) -> None:
-        if not self.failures:
-            return
-        if len(self.failures) == 1 and not self.failures[0][0]:
-            raise self.failures[0][1]
-        first = self.failures[0][1]
-        error = VaeError(f"{len(self.failures)} sweep job(s) failed; first, {self.failures[0][0]}: {_message(first)}")
-        error.exit_code = getattr(first, "exit_code", 1)
-        raise error from first
-
-
-def _message(ex: BaseException) -> str:
-    if isinstance(ex, VaeError):
-        return str(ex)
-    return describe_config_error(ex) or f"{type(ex).__name__}: {ex}"
+        if self.failure is not None:
+            raise self.failure
+        if callback.failed_jobs:
+            (folder, first), more = callback.failed_jobs[0], len(callback.failed_jobs) - 1
+            also = f" (and {more} more, listed above)" if more else ""
+            raise VaeError(f"{len(callback.failed_jobs)} sweep job(s) failed; {first.job} in {folder}: {first.error}{also}; "
+                           f"run the same command again to retry the failed jobs and skip the finished ones")

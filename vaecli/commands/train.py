@@ -10,21 +10,26 @@ from omegaconf import OmegaConf
 
 from vaecli.commands import hydra_command
 from vaecli.errors import ConfigError, DataError
+from vaecli.files import holds_run
+from vaecli.sweep.resources import configure_devices, job_threads
 
 
 def train_and_evaluate(config) -> float:
+    """Train, evaluate, and return `sweep_metric`: what a Hydra sweeper (Optuna) optimises."""
+    hydra_cfg = HydraConfig.get()
+    configure_devices(job_threads(config.trainer.threads, hydra_cfg.launcher), config.trainer.gpu_memory_growth)
     from vaecli.training import train
 
-    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    run_dir = Path(hydra_cfg.runtime.output_dir)
     final = train(config, run_dir)
     if config.trainer.eval_at_end:
         from vaecli.evaluation import evaluate_run
 
-        evaluate_run(run_dir, config.eval)
-    return final.get("test/loss", float("nan"))  # what a Hydra sweeper (e.g. Optuna) would minimise
+        final = {**final, **evaluate_run(run_dir, config.eval)["metrics"]}
+    return float(final.get(config.sweep_metric, float("nan")))
 
 
-run = hydra_command("train", train_and_evaluate)
+run = hydra_command("train", train_and_evaluate, resumable=holds_run)
 
 
 def main() -> None:

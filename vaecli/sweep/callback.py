@@ -1,0 +1,80 @@
+"""The Hydra callback that runs in the launching process of every `vae train -m` (conf/hydra/vaecli.yaml).
+
+Jobs may run in other processes or on other machines, so the callback learns how they went from
+their status files (vaecli.sweep.status), not from memory: after the sweep it names each failed job
+and its folder in one line, and `vae` then exits non-zero. For an Optuna sweep it also writes the
+study's trials to <sweep>/trials.csv, beside the sweeper's own optimization_results.yaml.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import time
+from pathlib import Path
+
+from hydra.experimental.callback import Callback
+
+from vaecli.files import atomic_write_text
+from vaecli.sweep import status
+
+log = logging.getLogger(__name__)
+
+# Statuses written this long before the launch began still count as this launch's: clocks of
+# cluster nodes differ a little from the launching machine's.
+CLOCK_SLACK_S = 5.0
+# The failed jobs of the last sweep launched from this process, for `vae` to raise after Hydra returns.
+failed_jobs: list[tuple[Path, status.JobStatus]] = []
+# The config of the sweep being launched: Hydra instantiates the sweeper (and its Optuna sampler,
+# vaecli.sweep.sampler) after on_multirun_start, before HydraConfig is set.
+launching = None
+
+
+class SweepStatus(Callback):
+    def __init__(self) -> None:
+        self.started = time.time()
+
+    def on_multirun_start(self, config, **kwargs) -> None:
+        global launching
+        self.started, launching = time.time(), config
+        failed_jobs.clear()
+        # The folder exists before the sweeper starts: Optuna opens its SQLite study in it.
+        Path(str(config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
+
+    def on_multirun_end(self, config, **kwargs) -> None:
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        statuses = status.of_sweep(sweep_dir, since=self.started - CLOCK_SLACK_S)
+        counts = {state: sum(s.state == state for s in statuses.values()) for state in status.STATES}
+        summary = ", ".join(f"{n} {state}" for state, n in counts.items() if n)
+        log.info(f"sweep {sweep_dir}: {len(statuses)} jobs: {summary or 'none ran'}")
+        for folder, job in statuses.items():
+            if job.state == "failed":
+                log.error(f"{job.job} failed in {folder}: {job.error}")
+                failed_jobs.append((folder, job))
+        storage, study_name = _optuna_study(config)
+        if storage:
+            write_trials(storage, study_name, sweep_dir / "trials.csv")
+
+
+def _optuna_study(config) -> tuple[str | None, str | None]:
+    sweeper = config.hydra.get("sweeper") or {}
+    if "optuna" not in str(sweeper.get("_target_", "")):
+        return None, None
+    return sweeper.get("storage"), sweeper.get("study_name")
+
+
+def write_trials(storage: str, study_name: str | None, path: Path) -> None:
+    """Every trial of the study (this launch's and earlier ones): number, state, value, parameters."""
+    import optuna
+
+    study = optuna.load_study(study_name=study_name, storage=storage)
+    names = sorted({name for trial in study.trials for name in trial.params})
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["trial", "state", "value", "seconds", *names])
+    for trial in study.trials:
+        seconds = trial.duration.total_seconds() if trial.duration else ""
+        writer.writerow([trial.number, trial.state.name, "" if trial.value is None else trial.value,
+                         seconds, *(trial.params.get(name, "") for name in names)])
+    atomic_write_text(path, out.getvalue())

@@ -1,0 +1,59 @@
+"""A sweep job's state, kept in its own folder so that any process or machine can read it.
+
+<job folder>/status.json: {"state": ..., "job": "job 3", "value": ..., ...}
+    running      started (or resumed) and not yet ended; a job killed hard stays "running"
+    finished     ended; `value` is what it returned to the sweeper (e.g. Optuna's objective)
+    failed       raised an error; `error` is its one-line message
+    interrupted  stopped by Ctrl-C or SIGTERM after a checkpoint
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from vaecli.files import atomic_write_text
+
+FILE = "status.json"
+STATES = ("running", "finished", "failed", "interrupted")
+
+
+@dataclass
+class JobStatus:
+    state: str
+    job: str  # "job 3": how messages name it, with its folder
+    value: float | None = None
+    error: str | None = None
+    host: str = field(default_factory=socket.gethostname)
+    pid: int = field(default_factory=os.getpid)
+    updated: float = field(default_factory=time.time)  # seconds since the epoch, when it was written
+
+    def __post_init__(self) -> None:
+        assert self.state in STATES, self.state
+
+
+def write(folder: Path, status: JobStatus) -> None:
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    atomic_write_text(Path(folder) / FILE, json.dumps(asdict(status), indent=1) + "\n")
+
+
+def read(folder: Path) -> JobStatus | None:
+    """The job's status, or None if it has none (never started, or a folder from before statuses)."""
+    try:
+        return JobStatus(**json.loads((Path(folder) / FILE).read_text()))
+    except (OSError, ValueError, TypeError, AssertionError):
+        return None
+
+
+def of_sweep(sweep_dir: Path, since: float = 0.0) -> dict[Path, JobStatus]:
+    """The statuses of a sweep folder's jobs written at or after `since` (those of one launch)."""
+    statuses = {}
+    for path in sorted(Path(sweep_dir).glob(f"*/{FILE}")):
+        status = read(path.parent)
+        if status is not None and status.updated >= since:
+            statuses[path.parent] = status
+    return statuses
