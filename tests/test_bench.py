@@ -75,3 +75,13 @@ def test_time_to_quality_table_of_real_runs(quick, tmp_path):
     assert lines[0].startswith("| model | learning rate |") and len(lines) == 4
     seeds_row = next(line for line in lines if "| 0.0001 |" in line)
     assert seeds_row.split("|")[6].strip() != "never"  # the seeds' settings reach their own best
+
+
+def test_the_sweep_benchmark_times_the_same_sweep_serial_and_on_joblib(compose, tmp_path):
+    from vaecli.bench_sweep import sweep_command
+
+    cfg = compose("dataset=mnist", "dataset.path=/data/mnist", "sweep.jobs=3", "sweep.images=500", config_name="bench")
+    serial, parallel = sweep_command(cfg, tmp_path, False), sweep_command(cfg, tmp_path, True)
+    assert "seed=0,1,2" in serial and "dataset.train_size=500" in serial and "dataset.path=/data/mnist" in serial
+    assert parallel[: len(serial)] == serial and parallel[len(serial):] == ["hydra/launcher=parallel", "hydra.launcher.n_jobs=2"]
+    assert not any("launcher" in arg for arg in serial)

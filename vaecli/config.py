@@ -213,6 +213,22 @@ class ReportConfig:
 
 
 @dataclass
+class SweepBenchConfig:
+    """`vae bench sweep.jobs=8`: the same sweep of short runs, serial and on the joblib launcher, in turns."""
+
+    jobs: int = 0  # jobs per sweep (seed=0..jobs-1); 0: no sweep benchmark, time training steps instead
+    parallel: int = 2  # the joblib launcher's n_jobs (this machine's 2 cores)
+    images: int = 5000  # training images per job
+    epochs: int = 2  # epochs per job
+    rounds: int = 2  # serial and parallel sweeps alternate this many times; the medians count
+
+    def __post_init__(self) -> None:
+        _require(self.jobs >= 0, f"sweep.jobs must be >= 0, got {self.jobs}; e.g. sweep.jobs=8")
+        for key in ("parallel", "images", "epochs", "rounds"):
+            _positive(f"sweep.{key}", getattr(self, key), "2")
+
+
+@dataclass
 class BenchConfig:
     """The root of `vae bench`'s config."""
 
@@ -232,6 +248,7 @@ class BenchConfig:
     # Instead of timing: folders of finished runs with a validation split; prints when each reached
     # its best validation loss (time to quality) and where early stopping would have stopped.
     time_to_quality: Optional[list[str]] = None
+    sweep: SweepBenchConfig = field(default_factory=SweepBenchConfig)
 
     def __post_init__(self) -> None:
         from vaecli.models.objectives import get

@@ -15,6 +15,10 @@ def bench(config) -> None:
 
     if config.time_to_quality:
         print(time_to_quality_table([Path(d) for d in config.time_to_quality]))
+    elif config.sweep.jobs:
+        from vaecli.bench_sweep import run_sweep_benchmark
+
+        run_sweep_benchmark(config, Path(HydraConfig.get().runtime.output_dir))
     else:
         run_benchmark(config, Path(HydraConfig.get().runtime.output_dir))
 
