@@ -98,9 +98,13 @@ class JobFailures:
         """Run a Hydra app, then raise what its job raised, or name the sweep's failed jobs (one line for `vae`)."""
         try:
             app()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as ex:
             if isinstance(self.failure, Interrupted):
                 raise self.failure from None
+            if isinstance(ex.__cause__, Interrupted) and callback.launching is not None:  # a sweep's job
+                sweep_dir = callback.launching.hydra.sweep.dir
+                raise Interrupted(f"sweep stopped by a signal after a checkpoint of its running job; continue it with the same "
+                                  f"command and hydra.sweep.dir={sweep_dir}") from None
             raise
         if self.failure is not None:
             raise self.failure
