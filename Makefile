@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 
 .PHONY: install data browser train test bench clean
 
-$(BIN)/vae: pyproject.toml
+$(BIN)/vae: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[test,sweep,slurm,ray]"
