@@ -6,6 +6,8 @@ applies, guards against non-finite values and keeps running means that checkpoin
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 import tensorflow as tf
 
@@ -54,15 +56,33 @@ class Steps:
         self.train_chunk = tf.function(self._train_chunk)
         self.evaluate_dataset = tf.function(self._evaluate_dataset)
 
-    def _train_step(self, x):
+    def distribute(self, dataset):
+        """Training batches as train_chunk takes them: unchanged on one device (vaecli.distribute splits them)."""
+        return dataset
+
+    def _gradients(self, x):
+        """(loss parts, which parts are finite, gradients) of one batch."""
         with tf.GradientTape() as tape:
-            parts = self.objective(self.vae, x, self.rng, training=True, step=self.optimizer.iterations)
-            scaled_loss = self.optimizer.scale_loss(parts["loss"])  # the loss itself unless mixed_float16
+            parts, loss = self.objective.losses(self.vae, x, self.rng, training=True, step=self.optimizer.iterations)
+            scaled_loss = self.optimizer.scale_loss(loss)  # the loss itself unless mixed_float16
         gradients = tape.gradient(scaled_loss, self.variables)
         finite = tf.stack([tf.reduce_all(tf.math.is_finite(parts[name])) for name in self.parts])
+        return parts, finite, gradients
+
+    def _train_step(self, x):
+        parts, finite, gradients = self._gradients(x)
         if tf.reduce_all(finite):  # a non-finite loss must not touch the weights
             self.optimizer.apply(gradients, self.variables)
         return parts, finite
+
+    def _whole_batch(self, x):
+        """The images of a batch as one tensor (vaecli.distribute gathers the replicas' slices)."""
+        return x
+
+    def _evaluate_batch(self, x):
+        """The loss parts of a held-out batch, and how many images it holds."""
+        parts = self.objective(self.vae, x, self.rng, training=False, step=self.optimizer.iterations)
+        return parts, tf.shape(x)[0]
 
     def _train_chunk(self, iterator, steps):
         """Up to `steps` training steps; returns the index of a non-finite step that stopped it, or -1."""
@@ -73,7 +93,7 @@ class Steps:
             if tf.reduce_all(finite):
                 self.train_means.add(parts)
             elif not self.skip_nonfinite:
-                self.bad_batch.assign(x)
+                self.bad_batch.assign(self._whole_batch(x))
                 self.bad_parts.assign(finite)
                 stopped_at = i
                 break
@@ -82,8 +102,8 @@ class Steps:
     def _evaluate_dataset(self, dataset):
         self.eval_means.reset()
         for x in dataset:
-            parts = self.objective(self.vae, x, self.rng, training=False, step=self.optimizer.iterations)
-            self.eval_means.add(parts, weight=tf.shape(x)[0])  # a short last batch counts for less
+            parts, size = self._evaluate_batch(x)
+            self.eval_means.add(parts, weight=size)  # a short last batch counts for less
 
     def evaluate(self, dataset, seed: int) -> dict[str, float]:
         """Mean loss parts over a dataset; the same noise every time, so epochs compare."""
@@ -96,7 +116,24 @@ class Steps:
 
 def build_steps(cfg: TrainConfig, image_shape, train_size: int) -> Steps:
     """A fresh model, optimizer and random stream for `cfg` (model, network, likelihood, trainer, seed),
-    and the compiled steps that train them on `train_size` images per epoch."""
+    and the compiled steps that train them on `train_size` images per epoch (on the devices of
+    trainer.strategy)."""
+    from vaecli import distribute  # it builds on this module's Steps
+
+    trainer_cfg = cfg.trainer
+    batch_shape = (trainer_cfg.batch_size, *image_shape)
+    strategy = distribute.make_strategy(trainer_cfg)  # None: one device, without tf.distribute
+    with strategy.scope() if strategy else contextlib.nullcontext():  # variables on every replica
+        vae, optimizer = _model_and_optimizer(cfg, image_shape)
+    context = Context(cfg.latent_dim, train_size, max(1, train_size // trainer_cfg.batch_size))
+    objective = make_objective(cfg.model, context)
+    if strategy is None:
+        return Steps(vae, objective, optimizer, tf.random.Generator.from_seed(cfg.seed), trainer_cfg, batch_shape)
+    rng = distribute.shared_generator(cfg.seed, strategy)
+    return distribute.DistributedSteps(strategy, vae, objective, optimizer, rng, trainer_cfg, batch_shape)
+
+
+def _model_and_optimizer(cfg: TrainConfig, image_shape):
     trainer_cfg = cfg.trainer
     keras.mixed_precision.set_dtype_policy(trainer_cfg.precision)
     vae = build_vae(cfg.model, cfg.network, cfg.likelihood, cfg.latent_dim, image_shape)
@@ -106,7 +143,4 @@ def build_steps(cfg: TrainConfig, image_shape, train_size: int) -> Steps:
         # float16 gradients underflow without loss scaling; bfloat16 has float32's range and needs none.
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     optimizer.build(vae.trainable_variables)  # slots exist before a checkpoint restores into them
-    context = Context(cfg.latent_dim, train_size, max(1, train_size // trainer_cfg.batch_size))
-    objective = make_objective(cfg.model, context)
-    rng = tf.random.Generator.from_seed(cfg.seed)
-    return Steps(vae, objective, optimizer, rng, trainer_cfg, (trainer_cfg.batch_size, *image_shape))
+    return vae, optimizer

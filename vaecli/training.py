@@ -52,7 +52,9 @@ def configure_tensorflow(cfg: TrainConfig) -> str:
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:
         name = tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
-        return f"GPU:0 ({name})" + (f" and {len(gpus) - 1} more, unused" if len(gpus) > 1 else "")
+        if cfg.trainer.strategy == "mirrored":
+            return f"{len(gpus)} GPUs ({name}), mirrored"
+        return f"GPU:0 ({name})" + (f" and {len(gpus) - 1} more, unused (trainer.strategy=mirrored uses them)" if len(gpus) > 1 else "")
     return f"CPU ({tf.config.threading.get_intra_op_parallelism_threads() or 'all'} threads)"
 
 
@@ -207,7 +209,7 @@ class Trainer:
         done = int(self.progress.step_in_epoch.numpy())
         if done == 0:
             self.steps.train_means.reset()
-        iterator = iter(self.batches_for_epoch(epoch_number).skip(done))
+        iterator = iter(self.steps.distribute(self.batches_for_epoch(epoch_number).skip(done)))
         bar = tqdm(total=self.steps_per_epoch, initial=done, desc=f"epoch {epoch_number}/{self.cfg.trainer.epochs}",
                    leave=False, disable=True if self.cfg.trainer.quiet else None, unit="step", dynamic_ncols=True)
         with bar:

@@ -139,22 +139,59 @@ class Objective:
         return tf.reduce_mean(log_normal_pdf(z, mean[None], logvar[None]) - vae.log_prior(z), axis=0)
 
     def __call__(self, vae, x, rng, training: bool = False, step=None) -> dict:
+        """The loss parts of the batch x: per-batch means (of the whole batch when x is a replica's slice)."""
+        return self.losses(vae, x, rng, training, step)[0]
+
+    def losses(self, vae, x, rng, training: bool = False, step=None):
+        """(parts, the loss to differentiate): parts["loss"] itself on one device.
+
+        On one of several tf.distribute replicas, x is this replica's slice of the batch: the
+        regulariser sees the whole batch (vaecli.models.replicas), the parts are the whole batch's,
+        and the loss is this replica's share, so that the gradients summed over the replicas are
+        the whole batch's. Then 1 and 2 devices give the same parts and gradients on the same batch.
+        """
         import tensorflow as tf
 
+        from vaecli.models import replicas
+
+        context = replicas.current()  # None on one device: the path below is the one-device one
         mean, logvar = vae.posterior(x, training=training)
-        batch, d = tf.shape(mean)[0], mean.shape[-1]
-        if logvar is None:
-            z = mean[None]
-        else:
-            z = mean[None] + tf.exp(0.5 * logvar)[None] * rng.normal((self.cfg.samples, batch, d))
-        outputs = tf.cast(vae.decoder(tf.reshape(z, (-1, d)), training=training), tf.float32)
-        samples = tf.shape(z)[0]
-        repeated = tf.tile(x, [samples] + [1] * (len(x.shape) - 1))  # row l*batch + b is image b, as in z
-        log_px = tf.reshape(vae.likelihood.log_prob(repeated, outputs), (samples, batch))
-        reconstruction = -tf.reduce_mean(log_px, axis=0)  # per image, averaged over the L codes
+        z = self.codes(mean, logvar, rng, context)
+        reconstruction = self.reconstruction(vae, x, z, training)  # per image, averaged over the L codes
         kl = self.kl(vae, mean, logvar, z) if logvar is not None else None
+        local_reconstruction = reconstruction
+        if context is not None:
+            mean, logvar, z, kl, reconstruction = replicas.gather(context, mean, logvar, z, kl, reconstruction)
         penalty, own = self.regularizer(vae, mean, logvar, z, kl, rng, step)
         parts = {"loss": tf.reduce_mean(reconstruction) + penalty, "reconstruction": tf.reduce_mean(reconstruction)}
         if kl is not None:
             parts.update(kl=tf.reduce_mean(kl), elbo=-tf.reduce_mean(reconstruction + kl))
-        return {**parts, **own}
+        if context is None:
+            return {**parts, **own}, parts["loss"]
+        batch_size = tf.shape(reconstruction)[0]
+        return {**parts, **own}, replicas.replica_loss(context, local_reconstruction, batch_size, penalty)
+
+    def codes(self, mean, logvar, rng, context=None):
+        """z (samples, batch, d): the point code, or mean + σ ε with ε ~ N(0, I) (on a replica: its slice of
+        the whole batch's ε)."""
+        import tensorflow as tf
+
+        from vaecli.models import replicas
+
+        if logvar is None:
+            return mean[None]
+        shape = (self.cfg.samples, tf.shape(mean)[0], mean.shape[-1])
+        noise = rng.normal(shape) if context is None else replicas.noise(context, rng, *shape)
+        return mean[None] + tf.exp(0.5 * logvar)[None] * noise
+
+    @staticmethod
+    def reconstruction(vae, x, z, training: bool):
+        """-log p(x|z) per image (batch,), averaged over the codes z (samples, batch, d)."""
+        import tensorflow as tf
+
+        batch, d = tf.shape(z)[1], z.shape[-1]
+        outputs = tf.cast(vae.decoder(tf.reshape(z, (-1, d)), training=training), tf.float32)
+        samples = tf.shape(z)[0]
+        repeated = tf.tile(x, [samples] + [1] * (len(x.shape) - 1))  # row l*batch + b is image b, as in z
+        log_px = tf.reshape(vae.likelihood.log_prob(repeated, outputs), (samples, batch))
+        return -tf.reduce_mean(log_px, axis=0)
