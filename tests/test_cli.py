@@ -71,7 +71,7 @@ def test_train_then_resume_through_the_console_script(tmp_path, tiny_mnist):
     assert run.name.endswith("_elbo_mnist")
     for name in ("config.yaml", "metrics.csv", "model.keras", "run.json", "train.log", ".hydra", "checkpoints", "tensorboard"):
         assert (run / name).exists(), name
-    assert len(list((run / "figures").glob("*.png"))) == 8
+    assert len(list((run / "figures").glob("*.png"))) == 10
 
     result = vae("train", f"resume={run}", "trainer.epochs=3", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

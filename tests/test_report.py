@@ -70,7 +70,7 @@ def test_page_in_a_headless_browser(page):
         driver.get(page.as_uri())
         assert driver.title == "vaecli runs"
         images = driver.find_elements(By.TAG_NAME, "img")
-        assert len(images) == 2 * 5  # two configurations: four figures and the curves each
+        assert len(images) == 2 * 6  # two configurations: five figures and the curves each
         assert all(driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img) for img in images)
         table = driver.find_element(By.ID, "runs")
         header = next(th for th in table.find_elements(By.TAG_NAME, "th") if th.text.startswith("5-NN"))

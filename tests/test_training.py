@@ -37,7 +37,7 @@ def test_short_training_fills_the_run_folder(quick, tmp_path, model, parts):
     assert sorted(p.name for p in (tmp_path / "checkpoints").glob("*.index")) == ["ckpt-10.index", "ckpt-20.index", "ckpt-30.index"]
     assert [r["epoch"] for r in read_metrics(tmp_path / "timing.csv")] == [1, 2, 3]
     figures = sorted(p.name for p in (tmp_path / "figures").glob("*.png"))
-    assert figures == sorted(f"{kind}_epoch{e:03d}.png" for kind in ("grid", "latent", "reconstructions", "samples") for e in (2, 3))
+    assert figures == sorted(f"{kind}_epoch{e:03d}.png" for kind in ("grid", "latent", "reconstructions", "samples", "traversal") for e in (2, 3))
     assert imread(tmp_path / "figures" / "latent_epoch003.png").shape[0] > 300
     assert {"train/loss", "test/loss", "val/loss", "latent", "grid", "samples", "reconstructions"} <= scalar_tags(tmp_path)
 

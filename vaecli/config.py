@@ -40,15 +40,38 @@ class DatasetConfig:
     train_size: Optional[int] = None
     # Carve this many images from the training split for model selection; never the test split.
     validation_size: int = 0
+    # Render the images here from known factors instead of reading them: a name in GENERATORS
+    # (vaecli/factor_data.py), e.g. dsprites. None: read them (path, system_dirs, tfds_name).
+    generator: Optional[str] = None
+    generated_train: int = 20000  # rendered training images (train_size and validation_size take theirs from these)
+    generated_test: int = 5000  # rendered test images, the same ones for every seed
+    label_factor: Optional[str] = None  # the factor that is the class label (figures, kNN, probe); None: the first
 
     def __post_init__(self) -> None:
         _require(
-            self.path is not None or bool(self.system_dirs) or bool(self.tfds_name),
+            self.path is not None or bool(self.system_dirs) or bool(self.tfds_name) or self.generator is not None,
             f"dataset={self.name} needs dataset.path=DIR, a directory with the four IDX files",
         )
+        if self.generator is not None:
+            self._check_generator()
         if self.train_size is not None:
             _positive("dataset.train_size", self.train_size, "500")
         _require(self.validation_size >= 0, f"dataset.validation_size must be >= 0, got {self.validation_size}")
+
+    def _check_generator(self) -> None:
+        from math import prod
+
+        from vaecli.factor_data import GENERATORS
+
+        _choice("dataset.generator", self.generator, tuple(GENERATORS))
+        source = GENERATORS[self.generator]
+        _positive("dataset.generated_train", self.generated_train, "20000")
+        _positive("dataset.generated_test", self.generated_test, "5000")
+        grid = prod(source.factor_sizes)
+        _require(self.generated_train + self.generated_test <= grid,
+                 f"dataset.generated_train + generated_test must be <= the {grid} images of {self.generator}'s factor grid")
+        if self.label_factor is not None:
+            _choice("dataset.label_factor", self.label_factor, source.factor_names)
 
 
 @dataclass

@@ -1,8 +1,10 @@
-"""Datasets: MNIST-format IDX files or tensorflow-datasets in, uint8 arrays and tf.data pipelines out.
+"""Datasets: MNIST-format IDX files, tensorflow-datasets or images rendered from known factors in,
+uint8 arrays and tf.data pipelines out.
 
-Where the images come from, in order: `dataset.path`, a system copy (`dataset.system_dirs`,
-e.g. Debian's dataset-fashion-mnist), then tensorflow-datasets (which downloads when it can).
-Labels travel alongside for figures and metrics; training never sees them.
+Where the images come from, in order: `dataset.generator` (rendered here, vaecli/factor_data.py),
+`dataset.path`, a system copy (`dataset.system_dirs`, e.g. Debian's dataset-fashion-mnist), then
+tensorflow-datasets (which downloads when it can). Labels, and for generated data the factors, travel
+alongside for figures and metrics; training never sees them.
 """
 
 from __future__ import annotations
@@ -12,11 +14,16 @@ import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vaecli.config import DatasetConfig
 from vaecli.errors import ConfigError, DataError
+from vaecli.factor_data import load_generated
+
+if TYPE_CHECKING:
+    from vaecli.disentanglement import FactorSource
 
 # IDX type codes (http://yann.lecun.com/exdb/mnist/, "the IDX file format").
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -30,7 +37,12 @@ IDX_FILES = {
 
 @dataclass(frozen=True)
 class Splits:
-    """A dataset in memory: uint8 images (N, H, W, C) and int labels per split."""
+    """A dataset in memory: uint8 images (N, H, W, C) and int labels per split.
+
+    Datasets with known generating factors also carry each image's factor indices, (N, n_factors)
+    int arrays, and the FactorSource that renders images from factors (disentanglement metrics
+    sample from it); for the others these are None.
+    """
 
     name: str
     source: str  # where it was read from, for the run's log and report
@@ -41,10 +53,22 @@ class Splits:
     test_labels: np.ndarray
     validation_images: np.ndarray
     validation_labels: np.ndarray
+    train_factors: np.ndarray | None = None
+    test_factors: np.ndarray | None = None
+    validation_factors: np.ndarray | None = None
+    factor_source: FactorSource | None = None
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
         return tuple(self.train_images.shape[1:])  # type: ignore[return-value]
+
+    @property
+    def factor_names(self) -> tuple[str, ...]:
+        return tuple(self.factor_source.factor_names) if self.factor_source else ()
+
+    @property
+    def factor_sizes(self) -> tuple[int, ...]:
+        return tuple(self.factor_source.factor_sizes) if self.factor_source else ()
 
 
 # ---------------------------------------------------------------- IDX files
@@ -116,6 +140,9 @@ def read_idx_dir(directory: Path) -> dict[str, np.ndarray]:
 
 def load_dataset(cfg: DatasetConfig, seed: int = 0) -> Splits:
     """The configured dataset, from the first source that has it."""
+    if cfg.generator is not None:
+        arrays, source, names, factor_source = load_generated(cfg, seed)
+        return _finish(cfg, arrays, source, seed, names, factor_source)
     if cfg.path is not None:
         directory = Path(cfg.path).expanduser().resolve()
         return _finish(cfg, read_idx_dir(directory), f"idx:{directory}", seed)
@@ -164,17 +191,20 @@ def _check_online(host: str = "storage.googleapis.com") -> None:
         raise ConnectionError(f"offline: cannot resolve {host}") from ex
 
 
-def _finish(cfg: DatasetConfig, arrays: dict[str, np.ndarray], source: str, seed: int, names: list[str] | None = None) -> Splits:
-    """Common shape (N, H, W, C) uint8, class names, and the train subset / validation carve-out."""
+def _finish(cfg: DatasetConfig, arrays: dict[str, np.ndarray], source: str, seed: int, names: list[str] | None = None,
+            factor_source: FactorSource | None = None) -> Splits:
+    """Common shape (N, H, W, C) uint8, class names, and the train subset / validation carve-out (factors alike)."""
     images = {k: _as_nhwc_uint8(v) for k, v in arrays.items() if k.endswith("images")}
     labels = {k: np.asarray(v, dtype=np.int64).reshape(-1) for k, v in arrays.items() if k.endswith("labels")}
+    train_f, test_f = arrays.get("train_factors"), arrays.get("test_factors")  # None: no known factors
     train_x, train_y = images["train_images"], labels["train_labels"]
     # One seeded permutation of the training split: validation from its head, the
     # (optional) training subset from the rest, so both are reproducible from `seed`.
     order = np.random.default_rng(seed).permutation(len(train_x))
     if cfg.validation_size >= len(train_x):
         raise ConfigError(f"dataset.validation_size={cfg.validation_size} leaves no training images (of {len(train_x)})")
-    val_idx, rest = order[: cfg.validation_size], order[cfg.validation_size :]
+    val_idx = np.sort(order[: cfg.validation_size])
+    rest = order[cfg.validation_size :]
     if cfg.train_size is not None:
         if cfg.train_size > len(rest):
             raise ConfigError(f"dataset.train_size={cfg.train_size} exceeds the {len(rest)} training images available")
@@ -191,8 +221,12 @@ def _finish(cfg: DatasetConfig, arrays: dict[str, np.ndarray], source: str, seed
         train_labels=train_y[rest],
         test_images=images["test_images"],
         test_labels=labels["test_labels"],
-        validation_images=train_x[np.sort(val_idx)],
-        validation_labels=train_y[np.sort(val_idx)],
+        validation_images=train_x[val_idx],
+        validation_labels=train_y[val_idx],
+        train_factors=None if train_f is None else train_f[rest],
+        test_factors=test_f,
+        validation_factors=None if train_f is None else train_f[val_idx],
+        factor_source=factor_source,
     )
 
 

@@ -17,7 +17,9 @@ from vaecli.classifier import reference_classifier
 from vaecli.config import EvalConfig, TrainConfig, load_train_config
 from vaecli.data import load_dataset
 from vaecli.errors import DataError
-from vaecli.figures import grid_codes, latent_plane, prior_samples
+from vaecli.factor_data import value_names
+from vaecli.figures import draw_factors, grid_codes, latent_plane, prior_samples, save
+from vaecli.history import read_metrics
 from vaecli.models.networks import decode_codes, encode_images
 from vaecli.training import load_model
 
@@ -30,6 +32,21 @@ def load_run_config(run_dir: Path) -> TrainConfig:
     if not path.is_file():
         raise DataError(f"{run_dir} is not a vaecli run folder (no config.yaml); pass a folder under outputs/ that `vae train` wrote")
     return load_train_config(path)
+
+
+def _disentanglement(vae, data, test_codes, run_dir: Path, train_cfg: TrainConfig, cfg: EvalConfig) -> dict:
+    """The disentanglement metrics against the dataset's known factors (vaecli/disentanglement.py, its default
+    sample sizes), and the figure of the test codes coloured by each factor, beside the last epoch's figures."""
+    from vaecli.disentanglement import disentanglement_metrics  # sklearn-heavy; only factor datasets need it
+
+    log.info("eval: disentanglement against the known factors")
+    found = disentanglement_metrics(lambda images: encode_images(vae, images, cfg.batch_size), data.factor_source, seed=train_cfg.seed)
+    names = [value_names(data.factor_source, k) for k in range(len(data.factor_sizes))]
+    title = f"{train_cfg.model.name} on {data.name}, latent_dim={train_cfg.latent_dim}: test codes by factor"
+    epochs = [row["epoch"] for row in read_metrics(run_dir / "metrics.csv")]
+    save({"factors": draw_factors(test_codes, data.test_factors, data.factor_names, names, title)},
+         run_dir / "figures", int(max(epochs, default=0)))
+    return {key: float(value) for key, value in found.items()}
 
 
 def evaluate_run(run_dir: Path, cfg: EvalConfig) -> dict:
@@ -60,6 +77,8 @@ def evaluate_run(run_dir: Path, cfg: EvalConfig) -> dict:
     results["prior_mmd"] = metrics.prior_mmd(test_codes, prior_samples(vae, cfg.mmd_samples, train_cfg.seed + 1), seed=train_cfg.seed)
     results.update(metrics.code_moments(test_codes))
     results["active_units"] = metrics.active_units(test_codes)
+    if data.factor_source is not None:
+        results.update(_disentanglement(vae, data, test_codes, run_dir, train_cfg, cfg))
 
     log.info("eval: samples, judged by the reference classifier")
     full = load_dataset(replace(train_cfg.dataset, train_size=None, validation_size=0), seed=0)

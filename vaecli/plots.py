@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import matplotlib
 
 matplotlib.use("Agg")  # files only; no display on servers and in CI
@@ -9,7 +11,8 @@ matplotlib.use("Agg")  # files only; no display on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-KINDS = ("latent", "grid", "samples", "reconstructions")  # the run's figures, figures/<kind>_epochNNN.png
+# The run's figures, figures/<kind>_epochNNN.png; `factors` only for datasets with known factors.
+KINDS = ("latent", "grid", "samples", "reconstructions", "traversal", "factors")
 
 
 def tile(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -78,6 +81,54 @@ def reconstructions(originals: np.ndarray, decoded: np.ndarray, title: str):
     ax.set_yticks([originals.shape[1] / 2, originals.shape[1] * 1.5], ["input", "decoded"])
     ax.set_xticks([])
     ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def latent_traversal(images: np.ndarray, row_labels, probabilities: np.ndarray, title: str):
+    """Decoded traversals (rows * steps, H, W, C), row by row: each row sweeps one code dimension over the
+    prior quantiles `probabilities`, named by `row_labels`."""
+    rows, steps = len(row_labels), len(probabilities)
+    h, w = images.shape[1:3]
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.55 * steps + 1.5), 0.55 * rows * h / w + 1.2), dpi=110)
+    _show(ax, tile(images, rows, steps))
+    ticks = sorted({0, steps // 2, steps - 1})
+    ax.set_xticks([(c + 0.5) * w for c in ticks], [f"{probabilities[c]:.0%}" for c in ticks])
+    ax.set_xlabel("prior quantile of the swept dimension")
+    ax.set_yticks([(r + 0.5) * h for r in range(rows)], row_labels, fontsize=8)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+@dataclass(frozen=True)
+class FactorPanel:
+    """One factor's panel: 2-D points, the factor's value index per point, and how to name things."""
+
+    points: np.ndarray  # (N, 2)
+    values: np.ndarray  # (N,) int, 0 .. len(value_names) - 1
+    name: str
+    value_names: tuple[str, ...]
+    axis_names: tuple[str, str]
+
+
+def factor_scatter(panels: list[FactorPanel], title: str):
+    """One scatter per factor, points coloured by the factor's value (a colour bar from its first to last value)."""
+    cols = min(3, len(panels))
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.8 * rows), dpi=100, squeeze=False)
+    for ax, panel in zip(axes.ravel(), panels):
+        top = max(len(panel.value_names) - 1, 1)
+        dots = ax.scatter(panel.points[:, 0], panel.points[:, 1], c=panel.values, cmap="viridis", vmin=0, vmax=top,
+                          s=2, alpha=0.6, rasterized=True)
+        bar = fig.colorbar(dots, ax=ax, ticks=[0, top])
+        bar.ax.set_yticklabels([panel.value_names[0], panel.value_names[-1]], fontsize=8)
+        ax.set_title(panel.name, fontsize=10)
+        ax.set_xlabel(panel.axis_names[0], fontsize=8)
+        ax.set_ylabel(panel.axis_names[1], fontsize=8)
+    for ax in axes.ravel()[len(panels):]:
+        ax.set_axis_off()
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 
