@@ -77,7 +77,7 @@ def compose():
     from hydra import compose as hydra_compose
     from hydra import initialize_config_module
 
-    from vaecli.config import register_schemas, to_object
+    from vaecli.config_store import register_schemas, to_object
 
     register_schemas()
 

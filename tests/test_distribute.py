@@ -138,7 +138,7 @@ def _split_cpu() -> None:
 def _compose(*overrides: str):
     from hydra import compose, initialize_config_module
 
-    from vaecli.config import register_schemas, to_object
+    from vaecli.config_store import register_schemas, to_object
 
     register_schemas()
     with initialize_config_module(version_base="1.3", config_module="vaecli.conf"):

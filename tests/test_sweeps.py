@@ -202,7 +202,7 @@ def test_an_optuna_study_optimises_its_metric_the_right_way(preset, metric, expe
     from hydra import compose, initialize_config_module
     from omegaconf import OmegaConf
 
-    from vaecli.config import register_schemas
+    from vaecli.config_store import register_schemas
 
     need("hydra_plugins.hydra_optuna_sweeper", "sweep")
     register_schemas()

@@ -14,7 +14,8 @@ from omegaconf import OmegaConf
 from vaecli import metrics
 from vaecli.files import atomic_write_text
 from vaecli.classifier import reference_classifier
-from vaecli.config import EvalConfig, TrainConfig, load_train_config
+from vaecli.config import EvalConfig, TrainConfig
+from vaecli.config_store import load_train_config
 from vaecli.data import load_dataset
 from vaecli.errors import DataError
 from vaecli.factor_data import value_names

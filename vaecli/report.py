@@ -63,7 +63,7 @@ def find_runs(folders: list[Path]) -> list[Run]:
 
 
 def _load_run(path: Path) -> Run:
-    from vaecli.config import load_train_config
+    from vaecli.config_store import load_train_config
 
     cfg = load_train_config(path / "config.yaml")
     settings = {

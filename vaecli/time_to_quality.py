@@ -15,7 +15,7 @@ from vaecli.errors import DataError
 
 def _monitor(run_dir: Path) -> tuple[str, bool]:
     """The validation metric of a run's objective, and whether higher is better (the registry's answer)."""
-    from vaecli.config import load_train_config
+    from vaecli.config_store import load_train_config
     from vaecli.models.objectives import get
 
     cfg = load_train_config(Path(run_dir) / "config.yaml")

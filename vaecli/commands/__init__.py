@@ -17,7 +17,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from vaecli.config import register_schemas, to_object
+from vaecli.config_store import register_schemas, to_object
 from vaecli.errors import Interrupted, VaeError
 from vaecli.sweep import callback
 from vaecli.sweep.job import run_sweep_job
