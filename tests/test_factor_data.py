@@ -155,7 +155,9 @@ def test_tiny_run_reports_disentanglement_and_draws_the_factor_figures(compose, 
         "network.decoder_base_channels=8", "network.hidden_units=32", "trainer.epochs=1", "trainer.batch_size=50",
         "trainer.quiet=true", "trainer.eval_at_end=false", "figures.grid_size=4", "figures.scatter_points=200",
         "figures.sample_grid=2", f"eval.classifier_cache={tmp_path / 'cache'}", "eval.iw_samples=5", "eval.iw_subset=50",
-        "eval.prior_samples=200", "eval.mmd_samples=200",
+        "eval.prior_samples=200", "eval.mmd_samples=200", "eval.disentanglement.n_train=1000", "eval.disentanglement.n_test=500",
+        "eval.disentanglement.factor_vae_train=100", "eval.disentanglement.factor_vae_eval=100",
+        "eval.disentanglement.beta_vae_train=100", "eval.disentanglement.beta_vae_eval=100",
     )
     train(cfg, tmp_path / "run")
     report = evaluate_run(tmp_path / "run", cfg.eval)

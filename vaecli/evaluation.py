@@ -36,12 +36,13 @@ def load_run_config(run_dir: Path) -> TrainConfig:
 
 
 def _disentanglement(vae, data, test_codes, run_dir: Path, train_cfg: TrainConfig, cfg: EvalConfig) -> dict:
-    """The disentanglement metrics against the dataset's known factors (vaecli/disentanglement.py, its default
-    sample sizes), and the figure of the test codes coloured by each factor, beside the last epoch's figures."""
+    """The disentanglement metrics against the dataset's known factors (vaecli/disentanglement.py, with the
+    sample counts of eval.disentanglement), and the figure of the test codes coloured by each factor, beside the last epoch's figures."""
     from vaecli.disentanglement import disentanglement_metrics  # sklearn-heavy; only factor datasets need it
 
     log.info("eval: disentanglement against the known factors")
-    found = disentanglement_metrics(lambda images: encode_images(vae, images, cfg.batch_size), data.factor_source, seed=train_cfg.seed)
+    found = disentanglement_metrics(lambda images: encode_images(vae, images, cfg.batch_size), data.factor_source,
+                                    seed=train_cfg.seed, cfg=cfg.disentanglement)
     names = [value_names(data.factor_source, k) for k in range(len(data.factor_sizes))]
     title = f"{train_cfg.model.name} on {data.name}, latent_dim={train_cfg.latent_dim}: test codes by factor"
     epochs = [row["epoch"] for row in read_metrics(run_dir / "metrics.csv")]
