@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
-import threading
 import time
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from tqdm.auto import tqdm
 
 from vaecli import figures
 from vaecli.files import atomic_write_text, holds_run, run_lock
+from vaecli.stop_signals import StopSignals
 from vaecli.config import TrainConfig
 from vaecli.data import Splits, eval_pipeline, load_dataset, training_batches
 from vaecli.errors import ConfigError, DataError, Interrupted, TrainingError
@@ -97,33 +96,6 @@ class Progress(tf.Module):
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.step_in_epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False)  # all batches so far: names the checkpoints
-
-
-class StopSignals:
-    """Ctrl-C and SIGTERM ask training to stop at the next chunk boundary, after a checkpoint.
-
-    A second Ctrl-C stops at once (the last checkpoint still holds).
-    """
-
-    def __init__(self):
-        self.received: str | None = None
-        self._previous = {}
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                self._previous[signum] = signal.signal(signum, self._handle)
-        return self
-
-    def __exit__(self, *exc):
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
-
-    def _handle(self, signum, frame):
-        if self.received and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        self.received = signal.Signals(signum).name
-        log.warning(f"{self.received}: stopping after the current steps, with a checkpoint (Ctrl-C again to stop now)")
 
 
 def train(cfg: TrainConfig, run_dir: Path) -> dict[str, float]:
