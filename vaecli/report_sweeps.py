@@ -32,11 +32,9 @@ def _jobs(sweep_dir: Path) -> str:
     statuses = status.of_sweep(sweep_dir)
     if not statuses:
         return ""
-    counts = {state: sum(s.state == state for s in statuses.values()) for state in status.STATES}
-    line = ", ".join(f"{n} {state}" for state, n in counts.items() if n)
-    failed = "".join(f"<li><code>{html.escape(folder.name)}</code>: {html.escape(job.error or '')}</li>"
+    unfinished = "".join(f"<li><code>{html.escape(folder.name)}</code>: {html.escape(job.error or '')}</li>"
                      for folder, job in statuses.items() if job.state != "finished")
-    return f'<p class="jobs">{len(statuses)} jobs: {line}</p>' + (f"<ul class=\"failed\">{failed}</ul>" if failed else "")
+    return f'<p class="jobs">{html.escape(status.summary(statuses))}</p>' + (f"<ul class=\"failed\">{unfinished}</ul>" if unfinished else "")
 
 
 def _best(results: dict) -> str:

@@ -58,11 +58,12 @@ def configure_tensorflow(cfg: TrainConfig) -> str:
 
 
 def check_unused(run_dir: Path) -> None:
-    """Refuse to start a new run over one that is already there (e.g. a sweep run twice into one hydra.sweep.dir)."""
+    """Refuse to start a new run over one that is already there (a hydra.run.dir that holds one; a sweep's
+    jobs resume instead, vaecli.sweep.job)."""
     if holds_run(run_dir):
         raise DataError(
             f"{run_dir} already holds a run; continue it with resume={run_dir}, or train into a new folder "
-            "(the default, or another hydra.run.dir / hydra.sweep.dir)"
+            "(the default, or another hydra.run.dir)"
         )
 
 

@@ -45,9 +45,7 @@ class SweepStatus(Callback):
     def on_multirun_end(self, config, **kwargs) -> None:
         sweep_dir = Path(str(config.hydra.sweep.dir))
         statuses = status.of_sweep(sweep_dir, since=self.started - CLOCK_SLACK_S)
-        counts = {state: sum(s.state == state for s in statuses.values()) for state in status.STATES}
-        summary = ", ".join(f"{n} {state}" for state, n in counts.items() if n)
-        log.info(f"sweep {sweep_dir}: {len(statuses)} jobs: {summary or 'none ran'}")
+        log.info(f"sweep {sweep_dir}: {status.summary(statuses)}")
         for folder, job in statuses.items():
             if job.state == "failed":
                 log.error(f"{job.job} failed in {folder}: {job.error}")

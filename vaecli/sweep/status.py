@@ -57,3 +57,9 @@ def of_sweep(sweep_dir: Path, since: float = 0.0) -> dict[Path, JobStatus]:
         if status is not None and status.updated >= since:
             statuses[path.parent] = status
     return statuses
+
+
+def summary(statuses: dict[Path, JobStatus]) -> str:
+    """'8 jobs: 6 finished, 2 failed' (states in the order of STATES)."""
+    counts = {state: sum(s.state == state for s in statuses.values()) for state in STATES}
+    return f"{len(statuses)} jobs: " + (", ".join(f"{n} {state}" for state, n in counts.items() if n) or "none ran")
