@@ -41,7 +41,7 @@ def make(kind: str, tmp: Path) -> Path:
 CATALOGUE = [
     ("unknown command", ["fly"], 2, "unknown command 'fly'"),
     ("unknown model", ["train", "model=vqvae"], 2, "unknown model 'vqvae'; choose one of: beta_tcvae, beta_vae, dip_vae, elbo, infovae, mmd, vamp, wae"),
-    ("unknown dataset", ["train", "dataset=cifar"], 2, "unknown dataset 'cifar'; choose one of: dsprites_generated, fashion, idx, mnist"),
+    ("unknown dataset", ["train", "dataset=cifar"], 2, "unknown dataset 'cifar'; choose one of: celeba, cifar10, dsprites, fashion, folder, idx, mnist, shapes3d, svhn, tfds"),
     ("unknown option", ["train", "trainer.epoch=3"], 2, "unknown option 'trainer.epoch'"),
     ("option of the other model", ["train", "model=elbo", "model.kernel.sigma=1"], 2, "unknown option 'model.kernel'"),
     ("wrong type", ["train", "latent_dim=abc"], 2, "latent_dim: Value 'abc' of type 'str' could not be converted to Integer"),

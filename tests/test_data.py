@@ -97,7 +97,7 @@ def test_too_few_class_names(tmp_path):
 def test_tensorflow_datasets_path_with_mock_data(tmp_path, monkeypatch):
     import tensorflow_datasets as tfds
 
-    monkeypatch.setattr("vaecli.data._check_online", lambda: None)  # mock_data replaces the download itself
+    monkeypatch.setattr("vaecli.data.tfds._check_online", lambda: None)  # mock_data replaces the download itself
     with tfds.testing.mock_data(num_examples=24):
         splits = load_dataset(DatasetConfig(name="fashion", tfds_name="fashion_mnist", tfds_data_dir=str(tmp_path)))
     assert splits.source == "tfds:fashion_mnist"

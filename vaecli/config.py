@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 from omegaconf import MISSING
 
+from vaecli.data.schema import DatasetConfig  # noqa: F401  (the dataset group's schema, beside its sources)
 from vaecli.errors import require as _require
 from vaecli.errors import require_choice as _choice
 from vaecli.errors import require_positive as _positive
@@ -20,54 +21,6 @@ from vaecli.errors import require_positive as _positive
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 ON_NONFINITE = ("stop", "skip")
 STRATEGIES = ("default", "mirrored")
-
-
-@dataclass
-class DatasetConfig:
-    name: str = MISSING
-    # A directory with the four MNIST-format IDX files (.gz or plain). None: look in
-    # system_dirs, then ask tensorflow-datasets.
-    path: Optional[str] = None
-    system_dirs: list[str] = field(default_factory=list)
-    tfds_name: Optional[str] = None
-    tfds_data_dir: Optional[str] = None  # None: tensorflow-datasets' own default (~/tensorflow_datasets)
-    class_names: Optional[list[str]] = None  # None: "0", "1", ... from the labels
-    # Keep only this many training images (a seeded subset), for small-data studies. None: all.
-    train_size: Optional[int] = None
-    # Carve this many images from the training split for model selection; never the test split.
-    validation_size: int = 0
-    # Render the images here from known factors instead of reading them: a name in GENERATORS
-    # (vaecli/factor_data.py), e.g. dsprites. None: read them (path, system_dirs, tfds_name).
-    generator: Optional[str] = None
-    generated_train: int = 20000  # rendered training images (train_size and validation_size take theirs from these)
-    generated_test: int = 5000  # rendered test images, the same ones for every seed
-    label_factor: Optional[str] = None  # the factor that is the class label (figures, kNN, probe); None: the first
-
-    def __post_init__(self) -> None:
-        _require(
-            self.path is not None or bool(self.system_dirs) or bool(self.tfds_name) or self.generator is not None,
-            f"dataset={self.name} needs dataset.path=DIR, a directory with the four IDX files",
-        )
-        if self.generator is not None:
-            self._check_generator()
-        if self.train_size is not None:
-            _positive("dataset.train_size", self.train_size, "500")
-        _require(self.validation_size >= 0, f"dataset.validation_size must be >= 0, got {self.validation_size}")
-
-    def _check_generator(self) -> None:
-        from math import prod
-
-        from vaecli.factor_data import GENERATORS
-
-        _choice("dataset.generator", self.generator, tuple(GENERATORS))
-        source = GENERATORS[self.generator]
-        _positive("dataset.generated_train", self.generated_train, "20000")
-        _positive("dataset.generated_test", self.generated_test, "5000")
-        grid = prod(source.factor_sizes)
-        _require(self.generated_train + self.generated_test <= grid,
-                 f"dataset.generated_train + generated_test must be <= the {grid} images of {self.generator}'s factor grid")
-        if self.label_factor is not None:
-            _choice("dataset.label_factor", self.label_factor, source.factor_names)
 
 
 @dataclass

@@ -208,6 +208,20 @@ def disentanglement_metrics(encode: Encoder, source: FactorSource, seed: int = 0
     }
 
 
+def sample_metrics(z_train: np.ndarray, f_train: np.ndarray, z_test: np.ndarray, f_test: np.ndarray, seed: int = 0,
+                   cfg: DisentanglementConfig | None = None) -> dict[str, float]:
+    """The metrics that need only (code, factor) pairs, for datasets that label images with factors but cannot
+    render an image from chosen factors: MIG on the training pairs, SAP and DCI trained on them, scored on the test pairs."""
+    cfg = cfg or DisentanglementConfig()
+    z_train, f_train = z_train[: cfg.n_train], f_train[: cfg.n_train]
+    scores = dci(z_train, f_train, z_test[: cfg.n_test], f_test[: cfg.n_test], cfg.dci_trees, cfg.dci_min_leaf, seed)
+    return {
+        "mig": mig(z_train, f_train, cfg.mig_bins),
+        "sap": sap(z_train, f_train, z_test[: cfg.n_test], f_test[: cfg.n_test], cfg.sap_continuous),
+        **{f"dci_{name}": value for name, value in scores.items()},
+    }
+
+
 # ------------------------------------------------------------------ helpers
 
 

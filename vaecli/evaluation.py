@@ -18,7 +18,6 @@ from vaecli.config import EvalConfig, TrainConfig
 from vaecli.config_store import load_train_config
 from vaecli.data import load_dataset
 from vaecli.errors import DataError
-from vaecli.factor_data import value_names
 from vaecli.figures import draw_factors, grid_codes, latent_plane, prior_samples, save
 from vaecli.history import read_metrics
 from vaecli.models.networks import decode_codes, encode_images
@@ -37,13 +36,21 @@ def load_run_config(run_dir: Path) -> TrainConfig:
 
 def _disentanglement(vae, data, test_codes, run_dir: Path, train_cfg: TrainConfig, cfg: EvalConfig) -> dict:
     """The disentanglement metrics against the dataset's known factors (vaecli/disentanglement.py, with the
-    sample counts of eval.disentanglement), and the figure of the test codes coloured by each factor, beside the last epoch's figures."""
-    from vaecli.disentanglement import disentanglement_metrics  # sklearn-heavy; only factor datasets need it
+    sample counts of eval.disentanglement), and the figure of the test codes coloured by each factor.
+
+    A dataset that renders images from factors (generated, or a TFDS grid held in memory) gets every
+    metric with its paper's sampling; one that only labels its images with factors gets those computed
+    from (code, factor) pairs: MIG, SAP and DCI on its training sample and test split."""
+    from vaecli import disentanglement  # sklearn-heavy; only factor datasets need it
 
     log.info("eval: disentanglement against the known factors")
-    found = disentanglement_metrics(lambda images: encode_images(vae, images, cfg.batch_size), data.factor_source,
-                                    seed=train_cfg.seed, cfg=cfg.disentanglement)
-    names = [value_names(data.factor_source, k) for k in range(len(data.factor_sizes))]
+    encode = lambda images: encode_images(vae, images, cfg.batch_size)  # noqa: E731
+    if data.factor_source is not None:
+        found = disentanglement.disentanglement_metrics(encode, data.factor_source, seed=train_cfg.seed, cfg=cfg.disentanglement)
+    else:
+        found = disentanglement.sample_metrics(encode(data.train_images), data.train_factors, test_codes, data.test_factors,
+                                               seed=train_cfg.seed, cfg=cfg.disentanglement)
+    names = [data.factor_values(k) for k in range(len(data.factor_sizes))]
     title = f"{train_cfg.model.name} on {data.name}, latent_dim={train_cfg.latent_dim}: test codes by factor"
     epochs = [row["epoch"] for row in read_metrics(run_dir / "metrics.csv")]
     save({"factors": draw_factors(test_codes, data.test_factors, data.factor_names, names, title)},
@@ -79,7 +86,7 @@ def evaluate_run(run_dir: Path, cfg: EvalConfig) -> dict:
     results["prior_mmd"] = metrics.prior_mmd(test_codes, prior_samples(vae, cfg.mmd_samples, train_cfg.seed + 1), seed=train_cfg.seed)
     results.update(metrics.code_moments(test_codes))
     results["active_units"] = metrics.active_units(test_codes)
-    if data.factor_source is not None:
+    if data.test_factors is not None:
         results.update(_disentanglement(vae, data, test_codes, run_dir, train_cfg, cfg))
 
     log.info("eval: samples, judged by the reference classifier")
@@ -107,7 +114,7 @@ def evaluate_run(run_dir: Path, cfg: EvalConfig) -> dict:
             "dataset": train_cfg.dataset.name,
             "latent_dim": train_cfg.latent_dim,
             "seed": train_cfg.seed,
-            "train_images": len(data.train_images),
+            "train_images": data.train_count,
             "test_images": len(data.test_images),
         },
         "settings": OmegaConf.to_container(OmegaConf.structured(cfg)),

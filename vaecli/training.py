@@ -118,16 +118,17 @@ class Trainer:
             check_unused(run_dir)
         device = configure_tensorflow(cfg)
         self.data = data = load_dataset(cfg.dataset, seed=cfg.seed)
-        log.info(f"data: {data.name} from {data.source}: {len(data.train_images)} train, "
+        streamed = " (streamed)" if data.train_stream is not None else ""
+        log.info(f"data: {data.name} from {data.source}: {data.train_count} train{streamed}, "
                  f"{len(data.validation_images)} validation, {len(data.test_images)} test images of shape {data.image_shape}")
         log.info(f"device: {device}")
-        self.batches_for_epoch = training_batches(data.train_images, cfg.trainer.batch_size, cfg.seed)
-        self.steps_per_epoch = len(data.train_images) // cfg.trainer.batch_size
+        self.batches_for_epoch = training_batches(data.training_images, cfg.trainer.batch_size, cfg.seed, cfg.dataset.shuffle_buffer)
+        self.steps_per_epoch = data.train_count // cfg.trainer.batch_size
         self.held_out = {"test": eval_pipeline(data.test_images, cfg.trainer.eval_batch_size)}
         if len(data.validation_images):
             self.held_out["val"] = eval_pipeline(data.validation_images, cfg.trainer.eval_batch_size)
 
-        self.steps = steps = build_steps(cfg, data.image_shape, len(data.train_images))
+        self.steps = steps = build_steps(cfg, data.image_shape, data.train_count)
         self.vae, optimizer = steps.vae, steps.optimizer
         self.progress = Progress()
         checkpoint = tf.train.Checkpoint(vae=self.vae, optimizer=optimizer, rng=steps.rng, progress=self.progress,
@@ -279,7 +280,7 @@ def _write_run_info(run_dir: Path, data: Splits, device: str) -> None:
         "data_source": data.source,
         "image_shape": list(data.image_shape),
         "class_names": list(data.class_names),
-        "train_images": len(data.train_images),
+        "train_images": data.train_count,
         "validation_images": len(data.validation_images),
         "test_images": len(data.test_images),
         "device": device,

@@ -1,6 +1,6 @@
 """Datasets with known generating factors, rendered here: each image comes with the factor values it was drawn from.
 
-`dataset.generator=dsprites` (conf/dataset/dsprites_generated.yaml) re-renders dSprites (Matthey, Higgins,
+`dataset=dsprites` (conf/dataset/dsprites.yaml, source generated) re-renders dSprites (Matthey, Higgins,
 Hassabis & Lerchner 2017, github.com/google-deepmind/dsprites-dataset) with numpy: the same factors and
 factor values (shape: square, ellipse, heart; scale: 6 values in [0.5, 1]; orientation: 40 values in
 [0, 2π]; x and y position: 32 values each in [0, 1]), 64x64 binary images, one white sprite on black.
@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from vaecli.config import DatasetConfig
+    from vaecli.data.schema import DatasetConfig
     from vaecli.disentanglement import FactorSource  # the interface; importing it at run time would load scikit-learn
 
-TEST_SEED = 1_000_003  # the test split's images are the same for every run seed, so runs compare on one test set
+from vaecli.data.splits import TEST_SEED, Arrays, Loaded  # TEST_SEED: one test split for every run seed
+from vaecli.errors import ConfigError
 
 
 class DSprites:
@@ -162,8 +163,26 @@ _INSIDE = (_square, _ellipse, _heart)  # by shape index
 # ---------------------------------------------------------------- splits
 
 
-def load_generated(cfg: DatasetConfig, seed: int) -> tuple[dict[str, np.ndarray], str, list[str], FactorSource]:
-    """The arrays of a generated dataset (images, labels, factors per split), its source line, class names, source.
+def check(cfg: DatasetConfig) -> None:
+    from math import prod
+
+    from vaecli.errors import require, require_choice, require_positive
+
+    if cfg.generator is None:
+        raise ConfigError(f"dataset={cfg.name} needs dataset.generator=NAME, one of {', '.join(GENERATORS)}")
+    require_choice("dataset.generator", cfg.generator, tuple(GENERATORS))
+    source = GENERATORS[cfg.generator]
+    require_positive("dataset.generated_train", cfg.generated_train, "20000")
+    require_positive("dataset.generated_test", cfg.generated_test, "5000")
+    grid = prod(source.factor_sizes)
+    require(cfg.generated_train + cfg.generated_test <= grid,
+            f"dataset.generated_train + generated_test must be <= the {grid} images of {cfg.generator}'s factor grid")
+    if cfg.label_factor is not None:
+        require_choice("dataset.label_factor", cfg.label_factor, source.factor_names)
+
+
+def load(cfg: DatasetConfig, seed: int) -> Loaded:
+    """The splits of a generated dataset (images, labels and factors each), its class names and FactorSource.
 
     The test split (`generated_test` images) is drawn from the grid with a fixed seed, the training split
     (`generated_train`) with the run's seed from the rest: no image is in both, none twice.
@@ -174,13 +193,12 @@ def load_generated(cfg: DatasetConfig, seed: int) -> tuple[dict[str, np.ndarray]
     rest = np.setdiff1d(np.arange(total), test_index, assume_unique=True)
     train_index = rest[np.random.default_rng(seed).choice(len(rest), cfg.generated_train, replace=False)]
     label = label_factor(cfg, source)
-    arrays = {}
-    for split, index in (("train", train_index), ("test", test_index)):
+    split = {}
+    for name, index in (("train", train_index), ("test", test_index)):
         factors = np.stack(np.unravel_index(index, source.factor_sizes), axis=1).astype(np.int64)
-        arrays[f"{split}_images"] = source.images(factors)
-        arrays[f"{split}_labels"] = factors[:, label]
-        arrays[f"{split}_factors"] = factors
-    return arrays, f"generated:{cfg.generator} (seed {seed})", list(value_names(source, label)), source
+        split[name] = Arrays(source.images(factors), factors[:, label], factors)
+    return Loaded(f"generated:{cfg.generator} (seed {seed})", split["train"], split["test"],
+                  list(value_names(source, label)), tuple(source.factor_names), tuple(source.factor_sizes), source)
 
 
 def value_names(source: FactorSource, factor: int) -> tuple[str, ...]:

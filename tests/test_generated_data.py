@@ -12,7 +12,7 @@ from vaecli import figures, plots
 from vaecli.config import DatasetConfig
 from vaecli.data import load_dataset
 from vaecli.errors import ConfigError
-from vaecli.factor_data import DSprites, render
+from vaecli.data.generated import DSprites, render
 
 SOURCE = DSprites()
 FACTORS = SOURCE.sample_factors(300, np.random.default_rng(0))
@@ -74,7 +74,7 @@ def test_rotations_act_as_the_shapes_symmetries():
 
 
 def test_splits_carry_the_factors_of_their_images():
-    cfg = DatasetConfig(name="dsprites_generated", generator="dsprites", generated_train=400, generated_test=150,
+    cfg = DatasetConfig(name="dsprites", source="generated", generator="dsprites", generated_train=400, generated_test=150,
                         train_size=200, validation_size=50, label_factor="shape")
     splits = load_dataset(cfg, seed=3)
     assert splits.factor_names == ("shape", "scale", "orientation", "x", "y") and splits.factor_sizes == (3, 6, 40, 32, 32)
@@ -90,7 +90,7 @@ def test_splits_carry_the_factors_of_their_images():
     other = load_dataset(cfg, seed=4)
     np.testing.assert_array_equal(other.test_factors, splits.test_factors)  # one test set for every seed
     assert not np.array_equal(other.train_factors, splits.train_factors)
-    by_scale = load_dataset(DatasetConfig(name="d", generator="dsprites", generated_train=100, generated_test=50, label_factor="scale"))
+    by_scale = load_dataset(DatasetConfig(name="d", source="generated", generator="dsprites", generated_train=100, generated_test=50, label_factor="scale"))
     assert by_scale.class_names == ("0.5", "0.6", "0.7", "0.8", "0.9", "1") and (by_scale.test_labels == by_scale.test_factors[:, 1]).all()
 
 
@@ -102,14 +102,14 @@ def test_datasets_without_factors_carry_none(tmp_path):
 
 
 def test_the_preset_composes_and_bad_options_fail(compose):
-    cfg = compose("dataset=dsprites_generated", "network=conv64", "dataset.generated_train=1000")
+    cfg = compose("dataset=dsprites", "network=conv64", "dataset.generated_train=1000")
     assert (cfg.dataset.generator, cfg.dataset.generated_train, cfg.dataset.label_factor) == ("dsprites", 1000, "shape")
     for override, message in (("dataset.generator=dspritez", "dataset.generator=dspritez is not known"),
                               ("dataset.label_factor=colour", "dataset.label_factor=colour is not known"),
                               ("dataset.generated_test=0", "dataset.generated_test must be"),
                               ("dataset.generated_train=737000", "must be <= the 737280 images")):
         with pytest.raises(ConfigError, match=message):
-            compose("dataset=dsprites_generated", override)
+            compose("dataset=dsprites", override)
 
 
 def test_correlation_ratio_finds_the_dimension_a_factor_sets():
@@ -150,7 +150,7 @@ def test_tiny_run_reports_disentanglement_and_draws_the_factor_figures(compose, 
     from vaecli.training import train
 
     cfg = compose(
-        "model=beta_vae", "dataset=dsprites_generated", "network=conv64", "latent_dim=4", "dataset.generated_train=1000",
+        "model=beta_vae", "dataset=dsprites", "network=conv64", "latent_dim=4", "dataset.generated_train=1000",
         "dataset.generated_test=300", "network.encoder_filters=[8,8,8,8]", "network.decoder_filters=[8,8,8]",
         "network.decoder_base_channels=8", "network.hidden_units=32", "trainer.epochs=1", "trainer.batch_size=50",
         "trainer.quiet=true", "trainer.eval_at_end=false", "figures.grid_size=4", "figures.scatter_points=200",
