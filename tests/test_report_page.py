@@ -137,6 +137,11 @@ def test_key_columns_fit_a_1400_px_window(browser):
             assert 0 <= box["left"] and box["right"] <= width, (table, element.text, box)
     assert browser.execute_script("return document.documentElement.scrollWidth") <= width
     browser.save_screenshot(str(SCREENSHOT))
+    browser.find_element(By.CSS_SELECTOR, "details.columns summary").click()  # a folded column comes back on request
+    browser.find_element(By.CSS_SELECTOR, 'input.column[value="knn1_accuracy"]').click()
+    assert all(th.is_displayed() for th in browser.find_elements(By.CSS_SELECTOR, 'th[data-col="knn1_accuracy"]'))
+    browser.find_element(By.CSS_SELECTOR, 'input.column[value="knn1_accuracy"]').click()
+    browser.find_element(By.CSS_SELECTOR, "details.columns summary").click()
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ import numpy as np
 from .images import pair_uri
 
 CURVE_SIZE = (210, 150)  # one panel per loss part; four fit beside each other at 1400 px
+SPLITS = ["train", "val", "test"]  # solid, dotted, dashed
 LATENT_SIZE = 300  # px square: three or four runs fit side by side in the comparison
 
 
@@ -50,12 +51,14 @@ def curves(records: list[dict], picked: list[int] | None = None) -> dict:
         x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
         y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=None),
         color=alt.Color("run:N", legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
-        strokeDash=alt.StrokeDash("split:N", sort=["train", "val", "test"], legend=alt.Legend(orient="bottom", symbolType="stroke")),
+        # the title says which dash is which: a strokeDash legend draws no symbols beside a line with points
+        strokeDash=alt.StrokeDash("split:N", scale=alt.Scale(domain=SPLITS, range=[[1, 0], [2, 2], [6, 3]]), legend=None),
         tooltip=["run:N", "split:N", "part:N", "epoch:Q", alt.Tooltip("value:Q", format=".4g")],
     ).properties(width=CURVE_SIZE[0], height=CURVE_SIZE[1])
     if picked is not None:
         line = line.transform_filter("indexof(picked, datum.id) >= 0")
-    chart = line.facet(facet=alt.Facet("part:N", title=None), columns=5).resolve_scale(y="independent")
+    chart = line.facet(facet=alt.Facet("part:N", title=None), columns=5).resolve_scale(y="independent").properties(
+        title=alt.Title("loss parts per epoch: train solid, validation dotted, test dashed", fontSize=11, anchor="start"))
     if picked is not None:
         chart = chart.add_params(alt.param(name="picked", value=picked))
     return chart.to_dict()

@@ -46,7 +46,7 @@ def write_report(folders: list[Path], out: Path, title: str = "vaecli runs", mar
         summary = "" if group == "single runs" else sweep_summary(Path(group))
         sections.append(f"<section><h2>{html.escape(heading)}</h2>{summary}{''.join(cards)}</section>")
     data = {"runs": [{"label": labels[i], "extent": charts.extent(latent[i]) if latent[i] else None} for i in range(len(runs))]}
-    runs_html = runs_table(runs, out.parent, columns)
+    runs_html = runs_table(runs, labels, out.parent, columns)
     for index in picked:
         runs_html = runs_html.replace(f'class="pick" value="{index}"', f'class="pick" value="{index}" checked', 1)
     shared = shared_settings(runs)

@@ -73,18 +73,18 @@ def configurations_table(configurations: list[dict], runs: list[Run], shown: lis
     return _table("summary", head, body)
 
 
-def runs_table(runs: list[Run], base: Path, shown: list[str] | None) -> str:
-    """Every run; the tick box in its first cell puts it into the comparison."""
+def runs_table(runs: list[Run], labels: list[str], base: Path, shown: list[str] | None) -> str:
+    """Every run, named by its label and linked to its folder; the tick box in its first cell puts it into the comparison."""
     differ, _ = varying(runs)
     columns = measured([run.values for run in runs])
     best = _best([run.values for run in runs], columns)
     head = _th("run", "run") + "".join(_th(name) for name in differ if name != "variant") + _th("seed")
     head += "".join(_metric_th(column, shown) for column in columns)
     body = []
-    for index, run in enumerate(runs):
-        link = f'<a href="{html.escape(relative(run.path, base))}/">{html.escape(run.path.name)}</a>'
+    for index, (run, label) in enumerate(zip(runs, labels)):
+        link = f'<a href="{html.escape(relative(run.path, base))}/" title="{html.escape(run.path.name)}">{html.escape(label)}</a>'
         tick = f'<input type="checkbox" class="pick" value="{index}" title="compare this run">'
-        cells = [f'<td class="run" data-value="{html.escape(run.path.name)}">{tick} {link}</td>']
+        cells = [f'<td class="run" data-value="{html.escape(label)}">{tick} {link}</td>']
         cells += [_text_cell(run.settings[name]) for name in differ if name != "variant"] + [_text_cell(run.seed)]
         cells += [_value_cell(key, run.values.get(key), _fmt(run.values[key]) if key in run.values else "–", best, shown)
                   for key, _, _ in columns]
