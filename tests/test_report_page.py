@@ -14,6 +14,7 @@ import pytest
 
 from conftest import missing
 from report_runs import make_run, make_sweep
+from vaecli.errors import ConfigError
 from vaecli.metric_names import COLUMNS
 from vaecli.report import write_report
 from vaecli.report.tables import KEY
@@ -63,6 +64,8 @@ def test_a_single_run_is_one_run_of_one_seed(tmp_path):
     seeds = next(attrs for attrs, _ in row if attrs.get("class") == "seeds")
     assert seeds["data-value"] == "1" and seeds["title"] == "1 seed: 0"  # the count, not seed 0's value
     assert "id=\"spec-latent-" not in text  # no latent_points.npz: no interactive latent view
+    with pytest.raises(ConfigError, match="columns: knn9 not known"):
+        write_report([tmp_path], tmp_path / "report.html", columns=["knn9"])
 
 
 def test_sweep_page_counts_marks_and_embeds(sweep_page):

@@ -16,7 +16,7 @@ from .assets import CSS, JS
 from .images import file_uri
 from .runs import Run, aggregate, find_runs, plural, varying
 from .sweeps import sweep_summary
-from .tables import column_picker, configurations_table, markdown_table, relative, runs_table, shared_settings
+from .tables import column_picker, configurations_table, markdown_table, measured, relative, runs_table, shared_settings
 
 OPEN_CARDS = 4  # up to this many runs, every run's card is open when the page opens; beyond, the cards start folded
 
@@ -24,13 +24,14 @@ OPEN_CARDS = 4  # up to this many runs, every run's card is open when the page o
 def write_report(folders: list[Path], out: Path, title: str = "vaecli runs", markdown: Path | None = None,
                  columns: list[str] | None = None) -> Path:
     """The page over every run under `folders`; `columns` picks the metric columns shown (the rest fold away)."""
+    measured([], columns)  # an unknown column is an error before any work
     runs = find_runs(folders)
     if not runs:
         raise DataError(f"no vaecli runs under {', '.join(map(str, folders))}; train some first (vae train ...) or pass dirs=[...]")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     configurations = aggregate(runs)
-    if markdown is not None:  # first: it checks `columns`
+    if markdown is not None:
         atomic_write_text(Path(markdown), markdown_table(configurations, columns))
     labels = run_labels(runs)
     picked = _first_of_each(configurations, runs)
@@ -72,7 +73,7 @@ def run_labels(runs: list[Run]) -> list[str]:
     labels = []
     for run in runs:
         parts = [str(run.settings[key]) if key == "model" else f"{key}={run.settings[key]}" for key in differ if key != "variant"]
-        label = " · ".join([*parts, f"seed {run.seed}"])
+        label = " · ".join([*(parts or [run.settings["model"]]), f"seed {run.seed}"])
         labels.append(label if label not in labels else f"{label} ({run.path.name})")
     return labels
 
