@@ -167,6 +167,10 @@ def test_ticked_runs_side_by_side(browser):
     domains = browser.execute_script(
         "return [1, 3].map(function (i) { return window.vaeViews['compare-latent-' + i].scale('x').domain(); })")
     assert domains[0] == domains[1]  # the compared latent views share their axes
+    elbo, mmd = browser.find_elements(By.CSS_SELECTOR, "input.pick-configuration")
+    mmd.click()  # a configuration's box ticks its lowest seed
+    assert picks[2].is_selected() and not elbo.is_selected()
+    assert [h.text for h in browser.find_elements(By.CSS_SELECTOR, "#compare-grid h3")] == [*headings, "mmd · seed 0"]
 
 
 @pytest.mark.slow

@@ -145,6 +145,23 @@ JS = """
       compare();
     });
   });
+  // A configuration's tick box ticks its lowest seed's run, and follows it.
+  var configurations = Array.from(document.querySelectorAll("input.pick-configuration"));
+  function follow() {
+    configurations.forEach(function (c) {
+      var run = document.querySelector('input.pick[value="' + c.value + '"]');
+      c.checked = run.checked;
+      c.disabled = run.disabled;
+    });
+  }
+  configurations.forEach(function (c) {
+    c.addEventListener("change", function () {
+      var run = document.querySelector('input.pick[value="' + c.value + '"]');
+      if (run.checked !== c.checked) run.click();
+    });
+  });
+  picks.forEach(function (p) { p.addEventListener("change", follow); });
   compare();
+  follow();
 })();
 """

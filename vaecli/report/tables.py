@@ -65,7 +65,8 @@ def configurations_table(configurations: list[dict], runs: list[Run], shown: lis
     for row, values in zip(configurations, means):
         seeds = sorted(row["seeds"])
         title = f"{plural(len(seeds), 'seed')}: {', '.join(map(str, seeds))}"
-        cells = [_name_cell(row, differ), f'<td data-value="{len(seeds)}" title="{title}" class="seeds">{len(seeds)}</td>']
+        first = runs.index(min(row["runs"], key=lambda run: run.seed))  # its lowest seed stands for it in the comparison
+        cells = [_name_cell(row, differ, first), f'<td data-value="{len(seeds)}" title="{title}" class="seeds">{len(seeds)}</td>']
         for key, _, _ in columns:
             text = _mean_sd(*row["summary"][key]) if key in row["summary"] else "–"
             cells.append(_value_cell(key, values.get(key), text, best, shown))
@@ -133,10 +134,11 @@ def _value_cell(key: str, value, text: str, best: dict, shown) -> str:
     return f'<td data-col="{html.escape(key)}" data-value="{data}"{mark}{hidden}>{text}</td>'
 
 
-def _name_cell(row: dict, differ: list[str]) -> str:
+def _name_cell(row: dict, differ: list[str], run: int) -> str:
     name = " · ".join(f"{key}={row[key]}" if key != "model" else str(row[key]) for key in differ if key != "variant")
     name = name or str(row["model"])
-    return (f'<td class="run" data-value="{html.escape(name)}">{html.escape(name)}'
+    tick = f'<input type="checkbox" class="pick-configuration" value="{run}" title="compare its lowest seed">'
+    return (f'<td class="run" data-value="{html.escape(name)}">{tick} {html.escape(name)}'
             f'<div class="variant" title="{html.escape(row["variant"])}">{html.escape(row["variant"])}</div></td>')
 
 
