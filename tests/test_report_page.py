@@ -10,11 +10,13 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import missing
 from report_runs import make_run, make_sweep
-from vaecli.errors import ConfigError
+from vaecli.errors import ConfigError, DataError
+from vaecli.files import LATENT_POINTS
 from vaecli.metric_names import COLUMNS
 from vaecli.report import write_report
 from vaecli.report.tables import KEY
@@ -66,6 +68,9 @@ def test_a_single_run_is_one_run_of_one_seed(tmp_path):
     assert "id=\"spec-latent-" not in text  # no latent_points.npz: no interactive latent view
     with pytest.raises(ConfigError, match="columns: knn9 not known"):
         write_report([tmp_path], tmp_path / "report.html", columns=["knn9"])
+    np.savez(tmp_path / "run" / LATENT_POINTS, codes=np.zeros((5, 3), np.float32), labels=np.zeros(5, int))
+    with pytest.raises(DataError, match=r"codes of shape \(N, 2\).*found codes \(5, 3\), labels \(5,\)"):
+        write_report([tmp_path], tmp_path / "report.html")
 
 
 def test_sweep_page_counts_marks_and_embeds(sweep_page):

@@ -98,8 +98,14 @@ def _all_curves(runs: list[Run], labels: list[str]) -> list[dict]:
 def _latent_points(run: Run) -> dict | None:
     if run.latent_points is None:
         return None
-    with np.load(run.latent_points, allow_pickle=False) as points:
-        return {key: points[key] for key in ("codes", "labels", "images", "reconstructions", "class_names")}
+    keys = ("codes", "labels", "images", "reconstructions", "class_names")
+    with np.load(run.latent_points, allow_pickle=False) as file:
+        missing = [key for key in keys if key not in file.files]
+        points = {key: file[key] for key in keys if key in file.files}
+    if missing or points["codes"].ndim != 2 or points["codes"].shape[1] != 2:
+        raise DataError(f"{run.latent_points}: expected arrays {', '.join(keys)} with codes of shape (N, 2) "
+                        f"(vaecli.files.LATENT_POINTS); found {', '.join(f'{k} {v.shape}' for k, v in points.items())}")
+    return points
 
 
 def _card(index: int, run: Run, label: str, latent: dict | None, specs: dict, base: Path, open_: bool) -> str:
