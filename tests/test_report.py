@@ -11,6 +11,7 @@ from vaecli.errors import ConfigError, DataError
 from vaecli.report import aggregate, find_runs, write_report
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+FIGURES = ["latent", "grid", "samples", "reconstructions", "traversal"]
 
 
 @pytest.mark.slow
@@ -69,8 +70,14 @@ def test_page_in_a_headless_browser(page):
     try:
         driver.get(page.as_uri())
         assert driver.title == "vaecli runs"
-        images = driver.find_elements(By.TAG_NAME, "img")
-        assert len(images) == 2 * 6  # two configurations: five figures and the curves each
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(driver, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".card .curves svg")) == 4)
+        cards = driver.find_elements(By.CSS_SELECTOR, "details.card")
+        assert len(cards) == 4  # a card per run, each with its five figures and its curves
+        for card in cards:
+            assert {img.get_attribute("alt") for img in card.find_elements(By.TAG_NAME, "img")} >= set(FIGURES)
+        images = driver.find_elements(By.CSS_SELECTOR, "img.zoom")
         assert all(driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img) for img in images)
         table = driver.find_element(By.ID, "runs")
         header = next(th for th in table.find_elements(By.TAG_NAME, "th") if th.text.startswith("5-NN"))

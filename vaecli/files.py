@@ -17,6 +17,12 @@ from vaecli.errors import DataError
 
 log = logging.getLogger(__name__)
 
+# Files of a run folder that training writes and the report reads (README "The run folder").
+# codes (N,2) float32, labels (N,) int, images and reconstructions (N,H,W,C) uint8, class_names (K,) str:
+# a fixed test subset, its codes in the same 2-D projection as the latent figures.
+LATENT_POINTS = "latent_points.npz"
+ANIMATIONS = "animations"  # a folder of GIFs: latent_evolution.gif, interpolation.gif, traversal.gif
+
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)

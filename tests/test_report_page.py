@@ -1,0 +1,211 @@
+"""The report page on synthetic run folders (tests/report_runs.py): what it says, what it embeds, and how it
+behaves in headless Chromium at a 1400-px window: key columns without scrolling, tick to compare, click to
+enlarge, hover a latent point."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import missing
+from report_runs import make_run, make_sweep
+from vaecli.errors import ConfigError, DataError
+from vaecli.files import LATENT_POINTS
+from vaecli.metric_names import COLUMNS
+from vaecli.report import write_report
+from vaecli.report.tables import KEY
+
+SCREENSHOT = Path("/tmp/report_1400.png")  # outside the repository, for the reader of the closing note
+
+
+@pytest.fixture(scope="module")
+def sweep_page(tmp_path_factory) -> Path:
+    sweep = make_sweep(tmp_path_factory.mktemp("report"))
+    return write_report([sweep], sweep / "report.html")
+
+
+class Cells(HTMLParser):
+    """table id -> rows of (attributes, text) per <td>."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.tables, self.table, self.cell = {}, None, None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.table = self.tables.setdefault(dict(attrs)["id"], [])
+        elif tag == "tr" and self.table is not None:
+            self.table.append([])
+        elif tag == "td" and self.table is not None:
+            self.cell = [dict(attrs), ""]
+            self.table[-1].append(self.cell)
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "td":
+            self.cell = None
+        elif tag == "table":
+            self.table = None
+
+
+def test_a_single_run_is_one_run_of_one_seed(tmp_path):
+    make_run(tmp_path / "run", "elbo", seed=0, points=0)
+    text = write_report([tmp_path], tmp_path / "report.html").read_text()
+    assert "1 run in 1 configuration;" in text and "1 runs" not in text
+    (row,) = [row for row in Cells(text).tables["summary"] if row]
+    seeds = next(attrs for attrs, _ in row if attrs.get("class") == "seeds")
+    assert seeds["data-value"] == "1" and seeds["title"] == "1 seed: 0"  # the count, not seed 0's value
+    assert "id=\"spec-latent-" not in text  # no latent_points.npz: no interactive latent view
+    with pytest.raises(ConfigError, match="columns: knn9 not known"):
+        write_report([tmp_path], tmp_path / "report.html", columns=["knn9"])
+    np.savez(tmp_path / "run" / LATENT_POINTS, codes=np.zeros((5, 3), np.float32), labels=np.zeros(5, int))
+    with pytest.raises(DataError, match=r"codes of shape \(N, 2\).*found codes \(5, 3\), labels \(5,\)"):
+        write_report([tmp_path], tmp_path / "report.html")
+
+
+def test_sweep_page_counts_marks_and_embeds(sweep_page):
+    text = sweep_page.read_text()
+    assert "4 runs in 2 configurations;" in text
+    tables = Cells(text).tables
+    assert [attrs["data-value"] for row in tables["summary"] if row for attrs, _ in row if attrs.get("class") == "seeds"] == ["2", "2"]
+    better = {key: {"higher": max, "lower": min}[b] for key, _, b in COLUMNS}
+    for name in ("summary", "runs"):
+        rows = [row for row in tables[name] if row]
+        for key in ("knn5_accuracy", "prior_mmd", "test/loss"):
+            cells = [attrs for row in rows for attrs, _ in row if attrs.get("data-col") == key]
+            values = [float(attrs["data-value"]) for attrs in cells]
+            marked = [float(attrs["data-value"]) for attrs in cells if attrs.get("class") == "best"]
+            assert marked == [better[key](values)], (name, key)
+    # self-contained: no script, style or image from elsewhere
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"(https?:)?//", text)
+    assert text.count("data:image/gif;base64,") == 4  # each run's animations/latent_evolution.gif
+    latent = json.loads(re.search(r'id="spec-latent-0">(.*?)</script>', text).group(1))
+    points = latent["data"]["values"] if "values" in latent["data"] else next(iter(latent["datasets"].values()))
+    assert len(points) == 500 and all(p["image"].startswith("data:image/png;base64,") for p in points)
+    weight = sweep_page.stat().st_size
+    assert weight < 6e6, f"the page weighs {weight / 1e6:.1f} MB"
+
+
+def chromium(width: int = 1400, height: int = 1000):
+    chromium_path, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium_path and driver_path):
+        missing("needs Debian's chromium and chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium_path
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", f"--window-size={width},{height}",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(driver_path), options=options)
+
+
+@pytest.fixture(scope="module")
+def browser(sweep_page):
+    driver = chromium()
+    try:
+        driver.get(sweep_page.as_uri())
+        driver.execute_script("return document.fonts.ready")
+        yield driver
+    finally:
+        driver.quit()
+
+
+def rect(driver, element) -> dict:
+    return driver.execute_script("return arguments[0].getBoundingClientRect().toJSON()", element)
+
+
+@pytest.mark.slow
+def test_key_columns_fit_a_1400_px_window(browser):
+    from selenium.webdriver.common.by import By
+
+    width = browser.execute_script("return document.documentElement.clientWidth")
+    assert 1350 <= width <= 1400
+    for table in ("summary", "runs"):
+        headers = browser.find_elements(By.CSS_SELECTOR, f"#{table} th[data-col]")
+        shown = [th for th in headers if th.is_displayed()]
+        assert {th.get_attribute("data-col") for th in shown} == {key for key, _, _ in COLUMNS if key in KEY} & {
+            th.get_attribute("data-col") for th in headers}
+        assert len(shown) >= 5 and len(headers) > len(shown)  # the rest folded behind the column picker
+        cells = browser.find_elements(By.CSS_SELECTOR, f"#{table} tbody td")
+        assert len(browser.find_elements(By.CSS_SELECTOR, f"#{table} tbody tr")) == (2 if table == "summary" else 4)
+        for element in [*shown, *(td for td in cells if td.is_displayed())]:
+            box = rect(browser, element)
+            assert 0 <= box["left"] and box["right"] <= width, (table, element.text, box)
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+    browser.save_screenshot(str(SCREENSHOT))
+    browser.find_element(By.CSS_SELECTOR, "details.columns summary").click()  # a folded column comes back on request
+    browser.find_element(By.CSS_SELECTOR, 'input.column[value="knn1_accuracy"]').click()
+    assert all(th.is_displayed() for th in browser.find_elements(By.CSS_SELECTOR, 'th[data-col="knn1_accuracy"]'))
+    browser.find_element(By.CSS_SELECTOR, 'input.column[value="knn1_accuracy"]').click()
+    browser.find_element(By.CSS_SELECTOR, "details.columns summary").click()
+
+
+@pytest.mark.slow
+def test_ticked_runs_side_by_side(browser):
+    from selenium.webdriver.common.by import By
+
+    for box in browser.find_elements(By.CSS_SELECTOR, "input.pick"):
+        if box.is_selected():
+            box.click()
+    assert browser.find_element(By.ID, "compare-hint").is_displayed()
+    picks = browser.find_elements(By.CSS_SELECTOR, "input.pick")
+    picks[1].click()
+    picks[3].click()
+    headings = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "#compare-grid h3")]
+    assert headings == ["elbo · seed 1", "mmd · seed 1"]
+    first, second = (rect(browser, f) for f in browser.find_elements(By.CSS_SELECTOR, '#compare-grid figure[data-kind="latent"]'))
+    assert first["top"] == second["top"] and first["right"] <= second["left"] and first["width"] == second["width"]
+    picked = browser.execute_script("return window.vaeViews.compare.signal('picked')")
+    assert picked == [1, 3]
+    domains = browser.execute_script(
+        "return [1, 3].map(function (i) { return window.vaeViews['compare-latent-' + i].scale('x').domain(); })")
+    assert domains[0] == domains[1]  # the compared latent views share their axes
+    elbo, mmd = browser.find_elements(By.CSS_SELECTOR, "input.pick-configuration")
+    mmd.click()  # a configuration's box ticks its lowest seed
+    assert picks[2].is_selected() and not elbo.is_selected()
+    assert [h.text for h in browser.find_elements(By.CSS_SELECTOR, "#compare-grid h3")] == [*headings, "mmd · seed 0"]
+
+
+@pytest.mark.slow
+def test_a_figure_enlarges_on_click(browser):
+    from selenium.webdriver.common.by import By
+
+    thumbnail = browser.find_element(By.CSS_SELECTOR, "#card-0 img.zoom.latent")
+    small = rect(browser, thumbnail)["width"]
+    browser.execute_script("arguments[0].scrollIntoView()", thumbnail)
+    thumbnail.click()
+    lightbox = browser.find_element(By.ID, "lightbox")
+    assert lightbox.is_displayed()
+    big = lightbox.find_element(By.TAG_NAME, "img")
+    assert big.get_attribute("src") == thumbnail.get_attribute("src")
+    assert rect(browser, big)["width"] == browser.execute_script("return arguments[0].naturalWidth", big) > 2 * small
+    lightbox.click()
+    assert not lightbox.is_displayed()
+
+
+@pytest.mark.slow
+def test_hovering_a_latent_point_shows_its_image(browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    points = browser.find_elements(By.CSS_SELECTOR, "#latent-0 g.mark-symbol.role-mark path")
+    assert len(points) == 500
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", points[0])
+    ActionChains(browser).move_to_element(points[0]).perform()
+    tooltip = browser.find_element(By.ID, "vg-tooltip-element")
+    assert tooltip.is_displayed() and "image | reconstruction" in tooltip.text
+    image = tooltip.find_element(By.TAG_NAME, "img")
+    assert image.get_attribute("src").startswith("data:image/png;base64,")
+    assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) == 2 * 28 + 2

@@ -1,0 +1,167 @@
+"""The page's own style and script: table sorting, the column picker, tick-to-compare and the lightbox.
+
+Vega-Lite (vaecli.report.charts) draws every chart; what is left here is the glue that no charting
+library does: moving figures into a side-by-side grid when runs are ticked and enlarging one on
+click. Kept short and free of dependencies.
+"""
+
+CSS = """
+body { font-family: system-ui, sans-serif; margin: 1.2rem; color: #222; }
+h1 { margin: 0 0 0.3rem; } p { margin: 0.3rem 0; }
+.hint { font-size: 0.8rem; color: #555; }
+table { border-collapse: collapse; font-size: 0.8rem; margin-bottom: 1rem; }
+th, td { border: 1px solid #ccc; padding: 0.2rem 0.4rem; text-align: right; white-space: nowrap; background: #fff; }
+th { background: #f0f0f0; cursor: pointer; position: sticky; top: 0; white-space: normal; max-width: 7.5em;
+     vertical-align: bottom; z-index: 1; }
+th.asc::after { content: " ▲"; } th.desc::after { content: " ▼"; }
+td.run, th.run { text-align: left; position: sticky; left: 0; z-index: 2; max-width: 22em; }
+th.run { z-index: 3; }
+td.best { font-weight: bold; background: #dff3df; }
+.variant { font-size: 0.7rem; color: #777; max-width: 22em; overflow: hidden; text-overflow: ellipsis; }
+.scroll { overflow-x: auto; max-width: 100%; }
+details.columns { font-size: 0.8rem; margin: 0.4rem 0; } details.columns label { white-space: nowrap; margin-right: 0.6rem; }
+details.card { border: 1px solid #ddd; border-radius: 6px; padding: 0.3rem 0.8rem; margin: 0.6rem 0; }
+details.card > summary { cursor: pointer; font-weight: 600; }
+.figures { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: flex-start; }
+figure { margin: 0; } figcaption { font-size: 0.75rem; color: #555; }
+.figures img { display: block; width: 320px; } .figures img.reconstructions { width: 480px; }
+img.zoom { cursor: zoom-in; }
+.charts { display: flex; flex-wrap: wrap; gap: 1rem; margin-top: 0.5rem; }
+#compare { border-top: 2px solid #888; margin-top: 1rem; }
+#compare-grid { display: grid; gap: 0.4rem 1rem; align-items: start; }
+#compare-grid h3 { margin: 0.3rem 0; font-size: 0.9rem; }
+#compare-grid img { display: block; width: 100%; }
+#lightbox { position: fixed; inset: 0; background: rgba(0, 0, 0, 0.8); display: flex; align-items: center;
+            justify-content: center; z-index: 10; cursor: zoom-out; }
+#lightbox[hidden] { display: none; }
+#lightbox img { max-width: 96vw; max-height: 96vh; background: #fff; }
+#vg-tooltip-element img { width: 180px; image-rendering: pixelated; }
+"""
+
+JS = """
+(function () {
+  var data = JSON.parse(document.getElementById("report-data").textContent);
+  var views = window.vaeViews = {};
+  function spec(id) { return JSON.parse(document.getElementById(id).textContent); }
+  function embed(el, s, key) {
+    return vegaEmbed(el, s, {actions: false, renderer: "svg"}).then(function (r) { if (key) views[key] = r.view; return r.view; });
+  }
+
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    table.querySelectorAll("th").forEach(function (th, column) {
+      th.addEventListener("click", function (event) {
+        if (event.target.tagName === "INPUT") return;
+        var ascending = !th.classList.contains("asc");
+        table.querySelectorAll("th").forEach(function (other) { other.classList.remove("asc", "desc"); });
+        th.classList.add(ascending ? "asc" : "desc");
+        var body = table.tBodies[0], rows = Array.from(body.rows);
+        rows.sort(function (a, b) {
+          var x = a.cells[column].dataset.value, y = b.cells[column].dataset.value;
+          if (x === "" || y === "") return (x === "") - (y === "");
+          var nx = Number(x), ny = Number(y);
+          var order = (isNaN(nx) || isNaN(ny)) ? x.localeCompare(y) : nx - ny;
+          return ascending ? order : -order;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  });
+
+  document.querySelectorAll("input.column").forEach(function (box) {
+    box.addEventListener("change", function () {
+      document.querySelectorAll('[data-col="' + CSS.escape(box.value) + '"]').forEach(function (el) { el.hidden = !box.checked; });
+    });
+  });
+
+  // A run's charts are drawn when its card is first opened: a sweep of many runs stays quick to open.
+  function draw(card) {
+    if (card.dataset.drawn) return;
+    card.dataset.drawn = "1";
+    card.querySelectorAll("[data-spec]").forEach(function (el) { embed(el, spec(el.dataset.spec), el.dataset.spec); });
+  }
+  document.querySelectorAll("details.card").forEach(function (card) {
+    card.addEventListener("toggle", function () { if (card.open) draw(card); });
+    if (card.open) draw(card);
+  });
+
+  var lightbox = document.getElementById("lightbox"), big = lightbox.querySelector("img");
+  document.addEventListener("click", function (event) {
+    if (event.target.matches("img.zoom")) { big.src = event.target.src; lightbox.hidden = false; }
+    else if (lightbox.contains(event.target)) { lightbox.hidden = true; }
+  });
+  document.addEventListener("keydown", function (event) { if (event.key === "Escape") lightbox.hidden = true; });
+
+  // Tick to compare: the ticked runs' latent views (on one set of axes), figures and curves side by side.
+  var picks = Array.from(document.querySelectorAll("input.pick")), order = [];
+  var curves = embed(document.getElementById("compare-curves"), spec("spec-compare-curves"), "compare");
+  function union(axis) {
+    var ranges = order.filter(function (i) { return data.runs[i].extent; }).map(function (i) { return data.runs[i].extent[axis]; });
+    return [Math.min.apply(null, ranges.map(function (r) { return r[0]; })), Math.max.apply(null, ranges.map(function (r) { return r[1]; }))];
+  }
+  function compare() {
+    picks.forEach(function (p) { p.disabled = !p.checked && order.length >= 4; });
+    document.getElementById("compare-hint").hidden = order.length >= 2;
+    var grid = document.getElementById("compare-grid");
+    grid.innerHTML = "";
+    grid.style.gridTemplateColumns = "repeat(" + Math.max(order.length, 1) + ", minmax(0, 480px))";
+    order.forEach(function (i) {
+      var heading = document.createElement("h3");
+      heading.textContent = data.runs[i].label;
+      grid.appendChild(heading);
+    });
+    if (order.some(function (i) { return data.runs[i].extent; })) {
+      var x = union(0), y = union(1);
+      order.forEach(function (i) {
+        var cell = document.createElement("div");
+        cell.className = "compare-latent";
+        grid.appendChild(cell);
+        if (!data.runs[i].extent) return;
+        var s = spec("spec-latent-" + i);
+        s.encoding.x.scale.domain = x;
+        s.encoding.y.scale.domain = y;
+        embed(cell, s, "compare-latent-" + i);
+      });
+    }
+    var kinds = [];
+    order.forEach(function (i) {
+      document.querySelectorAll("#card-" + i + " figure.figure").forEach(function (f) {
+        if (kinds.indexOf(f.dataset.kind) < 0) kinds.push(f.dataset.kind);
+      });
+    });
+    kinds.forEach(function (kind) {
+      order.forEach(function (i) {
+        var figure = document.querySelector("#card-" + i + ' figure.figure[data-kind="' + kind + '"]');
+        grid.appendChild(figure ? figure.cloneNode(true) : document.createElement("div"));
+      });
+    });
+    curves.then(function (view) { return view.signal("picked", order.slice()).runAsync(); });
+  }
+  picks.forEach(function (p) {
+    if (p.checked) order.push(Number(p.value));
+    p.addEventListener("change", function () {
+      var i = Number(p.value);
+      order = order.filter(function (j) { return j !== i; });
+      if (p.checked) order.push(i);
+      compare();
+    });
+  });
+  // A configuration's tick box ticks its lowest seed's run, and follows it.
+  var configurations = Array.from(document.querySelectorAll("input.pick-configuration"));
+  function follow() {
+    configurations.forEach(function (c) {
+      var run = document.querySelector('input.pick[value="' + c.value + '"]');
+      c.checked = run.checked;
+      c.disabled = run.disabled;
+    });
+  }
+  configurations.forEach(function (c) {
+    c.addEventListener("change", function () {
+      var run = document.querySelector('input.pick[value="' + c.value + '"]');
+      if (run.checked !== c.checked) run.click();
+    });
+  });
+  picks.forEach(function (p) { p.addEventListener("change", follow); });
+  compare();
+  follow();
+})();
+"""

@@ -1,0 +1,45 @@
+"""Images as data URIs, so the page carries everything it shows and opens offline."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+MAX_WIDTH = 1400  # figures keep their own size (vaecli draws them 600-1150 px wide) unless wider than this
+
+
+def file_uri(path: Path) -> str:
+    """A figure (PNG, at most MAX_WIDTH wide) or an animation (GIF, as written) as a data URI.
+
+    Figures are re-encoded with a 256-colour palette: vaecli's plots have few colours, and a run's
+    five figures shrink from about 650 KB to 400 KB with no visible change.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".gif":
+        return "data:image/gif;base64," + base64.b64encode(path.read_bytes()).decode()
+    with Image.open(path) as image:
+        image = image.convert("RGB")
+    image.thumbnail((MAX_WIDTH, MAX_WIDTH * 4))
+    return png_uri(image.quantize(256, method=Image.Quantize.MEDIANCUT))
+
+
+def png_uri(image: Image.Image) -> str:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def pair_uri(image: np.ndarray, reconstruction: np.ndarray, gap: int = 2, colours: int = 16) -> str:
+    """An (H,W,C) uint8 image and its reconstruction side by side, as one small PNG.
+
+    A palette of 16 colours (grey levels for MNIST) halves a 28x58 pair's PNG (about 980 to 550 bytes on
+    Fashion-MNIST); at the tooltip's size the difference does not show.
+    """
+    height, _, channels = image.shape
+    spacer = np.full((height, gap, channels), 255, np.uint8)
+    both = np.concatenate([image, spacer, reconstruction], axis=1)
+    return png_uri(Image.fromarray(both[..., 0] if channels == 1 else both).quantize(colours))

@@ -1,0 +1,172 @@
+"""The report's tables: configurations (seeds pooled) and runs, as HTML and as Markdown.
+
+Only metrics that some run measured get a column. The key ones (KEY, or the user's `columns`) are
+shown; the rest are folded away behind the column picker, so the page fits a 1400-px window. The
+better value of each column (metric_names' direction) is marked.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+from pathlib import Path
+
+from vaecli.errors import ConfigError
+from vaecli.metric_names import COLUMNS
+
+from .runs import SETTINGS, Run, plural, varying
+
+# What answers the project's question (how an objective shapes the latent space): the fit, how well the
+# code separates classes, how close it is to the prior, how good the samples are, and, on datasets with
+# known factors, the disentanglement scores. Everything else measured is one click away.
+KEY = ["test/loss", "elbo", "knn5_accuracy", "probe_accuracy", "prior_mmd", "frechet_distance",
+       "mig", "sap", "dci_disentanglement", "factor_vae_score"]
+BETTER = {"higher": max, "lower": min}
+
+
+def measured(rows: list[dict], keys: list[str] | None = None) -> list[tuple[str, str, str]]:
+    """The COLUMNS (key, label, better) that some row has a value for; `keys` picks among them."""
+    known = {key for key, _, _ in COLUMNS}
+    unknown = [key for key in keys or [] if key not in known]
+    if unknown:
+        raise ConfigError(f"columns: {', '.join(unknown)} not known; choose from {', '.join(sorted(known))}")
+    return [(key, label, better) for key, label, better in COLUMNS
+            if (keys is None or key in keys) and any(key in row for row in rows)]
+
+
+def markdown_table(configurations: list[dict], keys: list[str] | None = None) -> str:
+    """The configurations table as Markdown: mean ± sd over seeds, n seeds per row; `keys` picks the metric columns."""
+    columns = measured([row["summary"] for row in configurations], keys)
+    labels = (label.replace("|", r"\|") for _, label, _ in columns)  # |code mean| must not split a cell
+    head = ["group", *SETTINGS, "seeds", *(f"{label} {_arrow(better)}" for label, (_, _, better) in zip(labels, columns))]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in configurations:
+        cells = [_group(row["group"]), *(str(row[k]) for k in SETTINGS), str(len(row["seeds"]))]
+        cells += [_mean_sd(*row["summary"][key]) if key in row["summary"] else "–" for key, _, _ in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def shared_settings(runs: list[Run]) -> str:
+    """One line naming what every run shares, so that the tables need columns only for what differs."""
+    _, same = varying(runs)
+    return ", ".join(f"{key}={value}" for key, value in same.items())
+
+
+def configurations_table(configurations: list[dict], runs: list[Run], shown: list[str] | None) -> str:
+    differ, _ = varying(runs)
+    columns = measured([row["summary"] for row in configurations])
+    means = [{key: mean for key, (mean, _, _) in row["summary"].items()} for row in configurations]
+    best = _best(means, columns)
+    head = _th("configuration", "run") + _th("seeds", title="replicates: runs pooled into this row")
+    head += "".join(_metric_th(column, shown) for column in columns)
+    body = []
+    for row, values in zip(configurations, means):
+        seeds = sorted(row["seeds"])
+        title = f"{plural(len(seeds), 'seed')}: {', '.join(map(str, seeds))}"
+        first = runs.index(min(row["runs"], key=lambda run: run.seed))  # its lowest seed stands for it in the comparison
+        cells = [_name_cell(row, differ, first), f'<td data-value="{len(seeds)}" title="{title}" class="seeds">{len(seeds)}</td>']
+        for key, _, _ in columns:
+            text = _mean_sd(*row["summary"][key]) if key in row["summary"] else "–"
+            cells.append(_value_cell(key, values.get(key), text, best, shown))
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return _table("summary", head, body)
+
+
+def runs_table(runs: list[Run], labels: list[str], base: Path, shown: list[str] | None) -> str:
+    """Every run, named by its label and linked to its folder; the tick box in its first cell puts it into the comparison."""
+    differ, _ = varying(runs)
+    columns = measured([run.values for run in runs])
+    best = _best([run.values for run in runs], columns)
+    head = _th("run", "run") + "".join(_th(name) for name in differ if name != "variant") + _th("seed")
+    head += "".join(_metric_th(column, shown) for column in columns)
+    body = []
+    for index, (run, label) in enumerate(zip(runs, labels)):
+        link = f'<a href="{html.escape(relative(run.path, base))}/" title="{html.escape(run.path.name)}">{html.escape(label)}</a>'
+        tick = f'<input type="checkbox" class="pick" value="{index}" title="compare this run">'
+        cells = [f'<td class="run" data-value="{html.escape(label)}">{tick} {link}</td>']
+        cells += [_text_cell(run.settings[name]) for name in differ if name != "variant"] + [_text_cell(run.seed)]
+        cells += [_value_cell(key, run.values.get(key), _fmt(run.values[key]) if key in run.values else "–", best, shown)
+                  for key, _, _ in columns]
+        body.append(f'<tr id="run-row-{index}">' + "".join(cells) + "</tr>")
+    return _table("runs", head, body)
+
+
+def column_picker(runs: list[Run], shown: list[str] | None) -> str:
+    """Tick boxes that show or hide the metric columns of both tables."""
+    boxes = "".join(
+        f'<label><input type="checkbox" class="column" value="{html.escape(key)}"{" checked" if _is_shown(key, shown) else ""}>'
+        f" {html.escape(label)}</label> "
+        for key, label, _ in measured([run.values for run in runs]))
+    return f'<details class="columns"><summary>columns</summary>{boxes}</details>'
+
+
+def relative(path: Path, base: Path) -> str:
+    return os.path.relpath(Path(path).resolve(), Path(base).resolve())
+
+
+def _best(rows: list[dict], columns) -> dict[str, float]:
+    """key -> the best value over the rows, for columns with at least two finite values to compare."""
+    best = {}
+    for key, _, better in columns:
+        found = [row[key] for row in rows if key in row and math.isfinite(row[key])]
+        if len(found) > 1:
+            best[key] = BETTER[better](found)
+    return best
+
+
+def _is_shown(key: str, shown: list[str] | None) -> bool:
+    return key in (KEY if shown is None else shown)
+
+
+def _metric_th(column, shown) -> str:
+    key, label, better = column
+    hidden = "" if _is_shown(key, shown) else " hidden"
+    return (f'<th data-col="{html.escape(key)}" title="{better} is better"{hidden}>'
+            f"{html.escape(label)} {_arrow(better)}</th>")
+
+
+def _value_cell(key: str, value, text: str, best: dict, shown) -> str:
+    data = "" if value is None else f"{value:.10g}"
+    mark = ' class="best" title="best in this column"' if value is not None and best.get(key) == value else ""
+    hidden = "" if _is_shown(key, shown) else " hidden"
+    return f'<td data-col="{html.escape(key)}" data-value="{data}"{mark}{hidden}>{text}</td>'
+
+
+def _name_cell(row: dict, differ: list[str], run: int) -> str:
+    name = " · ".join(f"{key}={row[key]}" if key != "model" else str(row[key]) for key in differ if key != "variant")
+    name = name or str(row["model"])
+    tick = f'<input type="checkbox" class="pick-configuration" value="{run}" title="compare its lowest seed">'
+    return (f'<td class="run" data-value="{html.escape(name)}">{tick} {html.escape(name)}'
+            f'<div class="variant" title="{html.escape(row["variant"])}">{html.escape(row["variant"])}</div></td>')
+
+
+def _th(name: str, cls: str = "", title: str = "") -> str:
+    attributes = (f' class="{cls}"' if cls else "") + (f' title="{title}"' if title else "")
+    return f"<th{attributes}>{name}</th>"
+
+
+def _table(name: str, head: str, body: list[str]) -> str:
+    return (f'<div class="scroll"><table class="sortable" id="{name}"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+def _text_cell(value) -> str:
+    return f'<td data-value="{html.escape(str(value))}">{html.escape(str(value))}</td>'
+
+
+def _group(group: str) -> str:
+    return "single" if group == "single runs" else Path(group).name
+
+
+def _arrow(better: str) -> str:
+    return "↑" if better == "higher" else "↓"
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _mean_sd(mean: float, sd: float, n: int) -> str:
+    return _fmt(mean) + (f" ± {sd:.2g}" if n > 1 else "")  # two digits of spread are all three seeds can tell
