@@ -60,6 +60,10 @@ def test_defaults(compose):
         (["experiment=seeds_fashion"], lambda c: c.dataset.name == "fashion" and (c.trainer.learning_rate, c.trainer.epochs) == (1e-4, 50)),
         (["experiment=seeds_mnist"], lambda c: c.dataset.name == "mnist" and (c.trainer.learning_rate, c.latent_dim) == (1e-4, 2)),
         (["experiment=small_data"], lambda c: c.dataset.train_size == 500 and (c.trainer.learning_rate, c.trainer.epochs) == (1e-4, 800)),
+        # dSprites presets: the 64x64 network comes with the dataset
+        (["experiment=disentangle_dsprites"], lambda c: (c.model.name, c.model.beta, c.dataset.name, c.network.name) == ("beta_vae", 4.0, "dsprites", "conv64")),
+        (["experiment=beta_vae_capacity"], lambda c: (c.dataset.name, c.model.capacity_max, c.trainer.batch_size) == ("dsprites", 25.0, 64)),
+        (["dataset=celeba", "network=conv"], lambda c: c.network.name == "conv" and c.dataset.image_size == [64, 64]),
     ],
 )
 def test_every_option_composes(compose, overrides, check):
