@@ -38,6 +38,10 @@ COLUMNS = [
     ("sample_sharpness_ratio", "sample sharpness", "higher"),
     ("epoch_seconds", "s / epoch", "lower"),
 ]
+# In each objective's own units (its loss, its likelihood): compared only between runs of one objective and likelihood.
+OWN_SCALE = frozenset({"test/loss", "reconstruction"})
+OBJECTIVE_SETTINGS = ("model", "likelihood")
+
 EPOCH_COLUMN = re.compile(r"^(train|validation|test)/\w+$")  # metrics.csv: <split>/<loss part>
 EVAL_METRICS = {key for key, _, _ in COLUMNS if not EPOCH_COLUMN.match(key) and key != "epoch_seconds"}
 

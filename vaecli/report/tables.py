@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from vaecli.errors import ConfigError
-from vaecli.metric_names import COLUMNS
+from vaecli.metric_names import COLUMNS, OBJECTIVE_SETTINGS, OWN_SCALE
 
 from .runs import SETTINGS, Run, plural, varying
 
@@ -58,7 +58,7 @@ def configurations_table(configurations: list[dict], runs: list[Run], shown: lis
     differ, _ = varying(runs)
     columns = measured([row["summary"] for row in configurations])
     means = [{key: mean for key, (mean, _, _) in row["summary"].items()} for row in configurations]
-    best = _best(means, columns)
+    best = _best(means, columns, differ)
     head = _th("configuration", "run") + _th("seeds", title="replicates: runs pooled into this row")
     head += "".join(_metric_th(column, shown) for column in columns)
     body = []
@@ -78,7 +78,7 @@ def runs_table(runs: list[Run], labels: list[str], base: Path, shown: list[str] 
     """Every run, named by its label and linked to its folder; the tick box in its first cell puts it into the comparison."""
     differ, _ = varying(runs)
     columns = measured([run.values for run in runs])
-    best = _best([run.values for run in runs], columns)
+    best = _best([run.values for run in runs], columns, differ)
     head = _th("run", "run") + "".join(_th(name) for name in differ if name != "variant") + _th("seed")
     head += "".join(_metric_th(column, shown) for column in columns)
     body = []
@@ -106,10 +106,14 @@ def relative(path: Path, base: Path) -> str:
     return os.path.relpath(Path(path).resolve(), Path(base).resolve())
 
 
-def _best(rows: list[dict], columns) -> dict[str, float]:
-    """key -> the best value over the rows, for columns with at least two finite values to compare."""
+def _best(rows: list[dict], columns, differ) -> dict[str, float]:
+    """key -> the best value over the rows, for columns with at least two finite values to compare; a column in
+    each objective's own units (a loss) only when the rows share their objective and likelihood."""
     best = {}
+    mixed = any(name in differ for name in OBJECTIVE_SETTINGS)
     for key, _, better in columns:
+        if mixed and key in OWN_SCALE:
+            continue
         found = [row[key] for row in rows if key in row and math.isfinite(row[key])]
         if len(found) > 1:
             best[key] = BETTER[better](found)
