@@ -156,3 +156,24 @@ def test_training_runs_on_a_folder_of_real_images(compose, fashion_pngs, tmp_pat
                   "trainer.eval_at_end=false", "figures.grid_size=4", "figures.scatter_points=100")
     final = train(cfg, tmp_path / "run")
     assert np.isfinite(final["test/loss"]) and (tmp_path / "run" / "model.keras").is_file()
+
+
+def test_latent_scatter_of_an_unlabelled_dataset_is_one_colour():
+    from vaecli import plots
+
+    codes = np.random.default_rng(0).normal(size=(50, 2))
+    fig = plots.latent_scatter(codes, np.zeros(50, np.int64), ("all",), "unlabelled")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["all"]
+    assert len(ax.collections[0].get_offsets()) == 50
+
+
+def test_grid_source_looks_images_up_by_their_factors():
+    from vaecli.data.tfds import GridSource
+
+    sizes = (2, 3, 4)
+    images = np.arange(24, dtype=np.uint8).reshape(24, 1, 1, 1)  # image i is the grid's i-th, in order
+    grid = GridSource(images, ("a", "b", "c"), sizes)
+    factors = grid.sample_factors(10, np.random.default_rng(0))
+    assert factors.shape == (10, 3) and (factors < np.array(sizes)).all()
+    np.testing.assert_array_equal(grid.images(factors).ravel(), factors @ np.array([12, 4, 1]))
