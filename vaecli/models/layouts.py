@@ -120,10 +120,12 @@ def _pad_or_cut(x, axis: int, before: int, after: int):
 
 def supports(layer) -> bool:
     """Whether apply_on_blocks has an exact form of this layer."""
+    if not isinstance(layer, (layers.Conv2D, layers.Conv2DTranspose)):
+        return False
     plain = layer.dilation_rate == (1, 1) and getattr(layer, "groups", 1) == 1 and layer.data_format == "channels_last"
     if isinstance(layer, layers.Conv2DTranspose):
         return plain and layer.padding == "same" and layer.output_padding is None
-    return plain and isinstance(layer, layers.Conv2D) and layer.padding in ("valid", "same")
+    return plain and layer.padding in ("valid", "same")
 
 
 def apply_on_blocks(layer, x):
