@@ -52,8 +52,11 @@ def layer_times(batch_size: int = 100, image_shape=(28, 28, 1), latent_dim: int 
                 runs += [(row, name, _timed_step(form, layer, x, first)) for name, form in forms.items()]
             x = y
     times = {(id(row), name): [] for row, name, _ in runs}
+    level = tf.get_logger().level
+    tf.get_logger().setLevel("ERROR")  # one compiled step per layer and form: TensorFlow would warn of retracing
     for run in (r for _, _, r in runs):  # trace and warm up
         run()
+    tf.get_logger().setLevel(level)
     for _ in range(rounds):
         for row, name, run in runs:
             start = time.perf_counter()
