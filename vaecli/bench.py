@@ -126,7 +126,7 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path) -> dict:
         "process_peak_rss_mb": round(process_peak),
         "skipped": [] if any(name.startswith("torch/") for name in results) else [TORCH_MISSING],
     }
-    report["layers"] = layer_times(cfg.trainer.batch_size, images.shape[1:], cfg.latent_dim)
+    report["layers"] = layer_times(cfg.trainer.batch_size, images.shape[1:], cfg.latent_dim, rounds=4 * cfg.rounds)
     if cfg.train_memory:
         report["full_training_run"] = full_run_memory(cfg)
     atomic_write_text(out_dir / "bench.json", json.dumps(report, indent=2) + "\n")
