@@ -87,3 +87,17 @@ def test_the_sweep_benchmark_times_the_same_sweep_serial_and_on_joblib(compose, 
     assert "seed=0,1,2" in serial and "dataset.train_size=500" in serial and "dataset.path=/data/mnist" in serial
     assert parallel[: len(serial)] == serial and parallel[len(serial):] == ["hydra/launcher=parallel", "hydra.launcher.n_jobs=2"]
     assert not any("launcher" in arg for arg in serial)
+
+
+def test_without_pytorch_the_peer_is_skipped_with_a_note(monkeypatch):
+    import sys
+
+    import numpy as np
+
+    from vaecli.bench import TORCH_MISSING, table
+    from vaecli.bench_candidates import torch_candidate
+
+    monkeypatch.setitem(sys.modules, "vaecli.bench_torch", None)  # as if PyTorch were not installed
+    assert torch_candidate(np.zeros((200, 28, 28, 1), np.uint8), 100, 2) is None
+    report = {"machine": {"matmul_gflops": 1.0, "cpus": 2}, "results": {}, "skipped": [TORCH_MISSING]}
+    assert "torch/elbo skipped: PyTorch is not installed (pip install -e '.[torch]')" in table(report)
