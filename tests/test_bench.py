@@ -40,11 +40,13 @@ def test_a_short_benchmark_run(compose, tiny_mnist, tmp_path):
                   "matmul_size=256", "train_memory=false", "trainer.batch_size=50", config_name="bench")
     report = run_benchmark(cfg, tmp_path)
     variants = {f"vaecli/elbo {name}" for name in cfg.variants}
-    assert variants and set(report["results"]) == {"vaecli/elbo", "vaecli/mmd", "tutorial/elbo", "seeds/elbo (eager, float64)"} | variants
+    peers = set() if report["skipped"] else {"torch/elbo"}  # CI installs PyTorch (the test extra)
+    assert variants and set(report["results"]) == {"vaecli/elbo", "vaecli/mmd", "tutorial/elbo", "seeds/elbo (eager, float64)"} | variants | peers
     for result in report["results"].values():
         assert result["images_per_s"] > 0 and len(result["epoch_seconds"]) == 2 and 0 <= result["input_wait_share"] <= 1
     assert report["results"]["vaecli/elbo"]["vaecli_elbo_speedup_over_this"] == 1.0
-    assert json.loads((tmp_path / "bench.json").read_text()) == report
+    assert [row["layer"] for row in report["layers"]][0] == "encoder[0] Conv2D" and report["layers"][0]["ms"]["blocks"] > 0
+    assert json.loads((tmp_path / "bench.json").read_text()) == json.loads(json.dumps(report))
 
 
 def test_time_to_quality(tmp_path):
@@ -85,3 +87,17 @@ def test_the_sweep_benchmark_times_the_same_sweep_serial_and_on_joblib(compose, 
     assert "seed=0,1,2" in serial and "dataset.train_size=500" in serial and "dataset.path=/data/mnist" in serial
     assert parallel[: len(serial)] == serial and parallel[len(serial):] == ["hydra/launcher=parallel", "hydra.launcher.n_jobs=2"]
     assert not any("launcher" in arg for arg in serial)
+
+
+def test_without_pytorch_the_peer_is_skipped_with_a_note(monkeypatch):
+    import sys
+
+    import numpy as np
+
+    from vaecli.bench import TORCH_MISSING, table
+    from vaecli.bench_candidates import torch_candidate
+
+    monkeypatch.setitem(sys.modules, "vaecli.bench_torch", None)  # as if PyTorch were not installed
+    assert torch_candidate(np.zeros((200, 28, 28, 1), np.uint8), 100, 2) is None
+    report = {"machine": {"matmul_gflops": 1.0, "cpus": 2}, "results": {}, "skipped": [TORCH_MISSING]}
+    assert "torch/elbo skipped: PyTorch is not installed (pip install -e '.[torch]')" in table(report)

@@ -5,8 +5,9 @@ In one process, on the same real images, architecture and batch size:
   tutorial/elbo             TensorFlow's CVAE tutorial style: a tf.function per batch, the loss fetched
                             to the host every step, no prefetch;
   seeds/elbo                the seeds' style: eager execution in float64;
-and any vaecli variants the config names (XLA, bfloat16, one step per call, ...); the candidates
-themselves live in vaecli/bench_candidates.py. Candidates take turns epoch by epoch (interleaved), so
+  torch/elbo                the same model in a plain PyTorch loop (vaecli.bench_torch), where PyTorch is installed;
+and any vaecli variants the config names (XLA, bfloat16, one step per call, a network layout, ...);
+the candidates themselves live in vaecli/bench_candidates.py. Candidates take turns epoch by epoch (interleaved), so
 a slow spell of a shared machine hits all of them alike; each reports the median images/s of its
 timed epochs. Also measured in the same run: the fp32 matrix-multiply rate (the machine's practical
 peak), each model's training FLOPs per image from its layer shapes, the share of time spent waiting
@@ -29,12 +30,15 @@ import keras
 import psutil
 import tensorflow as tf
 
-from vaecli.bench_candidates import default_config, matmul_gflops, seeds_candidate, tutorial_candidate, vaecli_candidate
+from vaecli.bench_candidates import (default_config, matmul_gflops, seeds_candidate, torch_candidate, tutorial_candidate,
+                                     vaecli_candidate)
+from vaecli.bench_layers import layer_table, layer_times
 from vaecli.config import BenchConfig, TrainerConfig
 from vaecli.data import load_dataset
 from vaecli.files import atomic_write_text
 
 log = logging.getLogger(__name__)
+TORCH_MISSING = "torch/elbo skipped: PyTorch is not installed (pip install -e '.[torch]')"
 
 # ---------------------------------------------------------------- the run
 
@@ -84,11 +88,19 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path) -> dict:
         candidates = []
         for model in cfg.models:
             candidates.append(vaecli_candidate(f"vaecli/{model}", default_config(model, cfg.trainer, cfg.latent_dim, cfg.seed), images))
-        for name, changes in cfg.variants.items():
+        for name, changes in cfg.variants.items():  # trainer settings, and network ones under `network`
+            changes = dict(changes)
+            network = dict(changes.pop("network", None) or {})
             trainer = TrainerConfig(**{**cfg.trainer.__dict__, **changes})
-            candidates.append(vaecli_candidate(f"vaecli/elbo {name}", default_config("elbo", trainer, cfg.latent_dim, cfg.seed), images))
+            config = default_config("elbo", trainer, cfg.latent_dim, cfg.seed, network)
+            candidates.append(vaecli_candidate(f"vaecli/elbo {name}", config, images))
         candidates.append(tutorial_candidate(images, cfg.trainer.batch_size, cfg.latent_dim))
         candidates.append(seeds_candidate(images, cfg.trainer.batch_size, cfg.latent_dim, cfg.seeds_batches))
+        peer = torch_candidate(images, cfg.trainer.batch_size, cfg.latent_dim)
+        if peer is None:
+            log.warning(f"bench: {TORCH_MISSING}")
+        else:
+            candidates.append(peer)
         for candidate in candidates:  # warm-up (tracing) one by one, measuring the memory each adds
             memory.reset()
             for epoch in range(cfg.warmup_rounds):
@@ -106,12 +118,15 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path) -> dict:
     for name, result in results.items():
         result["vaecli_elbo_speedup_over_this"] = round(base / result["images_per_s"], 2)
     report = {
-        "machine": {"cpus": psutil.cpu_count(), "tensorflow": tf.__version__, "matmul_gflops": round(peak, 1)},
+        "machine": {"cpus": psutil.cpu_count(), "tensorflow": tf.__version__, "matmul_gflops": round(peak, 1),
+                    "load_average": [round(x, 2) for x in psutil.getloadavg()]},
         "settings": {"images_per_epoch": len(images), "batch_size": cfg.trainer.batch_size, "rounds": cfg.rounds,
                      "seeds_batches": cfg.seeds_batches, "trainer": dataclasses.asdict(cfg.trainer), "variants": cfg.variants},
         "results": results,
         "process_peak_rss_mb": round(process_peak),
+        "skipped": [] if any(name.startswith("torch/") for name in results) else [TORCH_MISSING],
     }
+    report["layers"] = layer_times(cfg.trainer.batch_size, images.shape[1:], cfg.latent_dim, rounds=4 * cfg.rounds)
     if cfg.train_memory:
         report["full_training_run"] = full_run_memory(cfg)
     atomic_write_text(out_dir / "bench.json", json.dumps(report, indent=2) + "\n")
@@ -144,10 +159,14 @@ def table(report: dict) -> str:
         f"fp32 matmul peak: {report['machine']['matmul_gflops']} GFLOP/s on {report['machine']['cpus']} CPUs",
         f"{'candidate':<32}{'images/s':>10}{'GFLOP/s':>9}{'of peak':>9}{'input wait':>11}{'+RSS MB':>9}{'vaecli/elbo is':>16}",
     ]
+    for name in report.get("skipped", []):
+        lines.append(name)
     for name, r in report["results"].items():
         wait = "-" if r["input_wait_share"] is None else f"{r['input_wait_share']:.0%}"
         lines.append(f"{name:<32}{r['images_per_s']:>10.0f}{r['gflops']:>9.1f}{r['share_of_matmul_peak']:>9.0%}{wait:>11}"
                      f"{r['rss_added_mb']:>9}{r['vaecli_elbo_speedup_over_this']:>15.2f}x")
+    if "layers" in report:
+        lines.append(layer_table(report["layers"]))
     if "full_training_run" in report:
         lines.append(f"full training run (1 epoch, whole dataset): {report['full_training_run']}")
     return "\n".join(lines)

@@ -98,13 +98,13 @@ class Candidate:
         }
 
 
-def default_config(model: str, trainer: TrainerConfig, latent_dim: int, seed: int) -> TrainConfig:
-    """An objective with its defaults, the seeds' network and the first likelihood it takes (conf/model/<name>.yaml's)."""
+def default_config(model: str, trainer: TrainerConfig, latent_dim: int, seed: int, network: dict | None = None) -> TrainConfig:
+    """An objective with its defaults, the seeds' network (with `network` changes) and the first likelihood it takes."""
     from vaecli.models.likelihoods import LIKELIHOODS
 
     objective = OBJECTIVES[model]
-    return TrainConfig(model=objective.Config(), network=ConvNetworkConfig(), likelihood=LIKELIHOODS[objective.likelihoods[0]].Config(),
-                       trainer=trainer, latent_dim=latent_dim, seed=seed)
+    return TrainConfig(model=objective.Config(), network=ConvNetworkConfig(**(network or {})),
+                       likelihood=LIKELIHOODS[objective.likelihoods[0]].Config(), trainer=trainer, latent_dim=latent_dim, seed=seed)
 
 
 def vaecli_candidate(name: str, cfg: TrainConfig, images: np.ndarray) -> Candidate:
@@ -193,3 +193,14 @@ def seeds_candidate(images: np.ndarray, batch_size: int, latent_dim: int, batche
         return time.perf_counter() - start
 
     return Candidate("seeds/elbo (eager, float64)", training_flops_per_image(vae), batches * batch_size, run_epoch)
+
+
+def torch_candidate(images: np.ndarray, batch_size: int, latent_dim: int) -> Candidate | None:
+    """The PyTorch peer (vaecli.bench_torch) on the CPU with PyTorch's default threads, or None without PyTorch."""
+    try:
+        from vaecli.bench_torch import TorchTrainer
+    except ImportError:
+        return None
+    trainer = TorchTrainer(images, batch_size, latent_dim)
+    vae = build_vae(ElboConfig(), ConvNetworkConfig(), BernoulliConfig(), latent_dim, images.shape[1:])  # the same layers
+    return Candidate("torch/elbo", training_flops_per_image(vae), trainer.n_steps * batch_size, trainer.run_epoch)

@@ -6,7 +6,8 @@ A config group (`network=...`, schemas in vaecli/config.py), found by name in `N
   conv64  the β-VAE / disentanglement_lib network for 64x64 images: four 4x4 stride-2 convolutions
           (32, 32, 64, 64), dense 256; the decoder mirrors it;
   mlp     AEVB's (Kingma & Welling 2014, appendix C): one tanh hidden layer each way.
-Every network is sized from the dataset's image shape.
+Every network is sized from the dataset's image shape. The conv networks' first convolution and
+output layer can run in an exact block form (`input_layout`, `output_layout`; vaecli/models/layouts.py).
 """
 
 from __future__ import annotations
@@ -17,16 +18,22 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from vaecli.models.layouts import apply_on_blocks
 from vaecli.models.likelihoods import make_likelihood
 from vaecli.models.priors import make_prior
 
 
 class Stack(keras.Model):
-    """A network that applies `self.sequence`, its layers in order; its constructor's options are its config."""
+    """A network that applies `self.sequence`, its layers in order; its constructor's options are its config.
+
+    The layer at `self.on_blocks` (an index, or None) runs in its block form, with the same weights.
+    """
+
+    on_blocks = None
 
     def call(self, x):
-        for layer in self.sequence:
-            x = layer(x)
+        for index, layer in enumerate(self.sequence):
+            x = apply_on_blocks(layer, x) if index == self.on_blocks else layer(x)
         return x
 
     def get_config(self):
@@ -37,15 +44,17 @@ class Stack(keras.Model):
 class ConvEncoder(Stack):
     """Image -> `outputs` numbers: stride-2 convolutions, an optional dense layer, a linear head."""
 
-    def __init__(self, outputs: int, encoder_filters, kernel_size: int, padding: str, hidden_units: int, **kwargs):
+    def __init__(self, outputs: int, encoder_filters, kernel_size: int, padding: str, hidden_units: int,
+                 input_layout: str = "plain", **kwargs):
         super().__init__(**kwargs)
         self.options = dict(outputs=outputs, encoder_filters=list(encoder_filters), kernel_size=kernel_size,
-                            padding=padding, hidden_units=hidden_units)
+                            padding=padding, hidden_units=hidden_units, input_layout=input_layout)
         self.convs = [layers.Conv2D(f, kernel_size, strides=2, padding=padding, activation="relu") for f in encoder_filters]
         self.flatten = layers.Flatten()
         self.hidden = layers.Dense(hidden_units, activation="relu") if hidden_units else None
         self.head = layers.Dense(outputs)
         self.sequence = [*self.convs, self.flatten, *([self.hidden] if self.hidden else []), self.head]
+        self.on_blocks = 0 if input_layout == "space_to_depth" else None
 
 
 
@@ -54,11 +63,11 @@ class ConvDecoder(Stack):
     """Code -> (H, W, C * outputs per channel): dense to a small map, stride-2 transposed convolutions, output layer."""
 
     def __init__(self, image_shape, output_channels: int, decoder_filters, decoder_base_channels: int, kernel_size: int,
-                 hidden_units: int, output_stride: int, **kwargs):
+                 hidden_units: int, output_stride: int, output_layout: str = "plain", **kwargs):
         super().__init__(**kwargs)
         self.options = dict(image_shape=list(image_shape), output_channels=output_channels, decoder_filters=list(decoder_filters),
                             decoder_base_channels=decoder_base_channels, kernel_size=kernel_size, hidden_units=hidden_units,
-                            output_stride=output_stride)
+                            output_stride=output_stride, output_layout=output_layout)
         height, width, _ = image_shape
         scale = 2 ** len(decoder_filters) * output_stride
         base_h, base_w = math.ceil(height / scale), math.ceil(width / scale)
@@ -72,6 +81,7 @@ class ConvDecoder(Stack):
         self.crop = layers.Cropping2D(((0, extra_h), (0, extra_w))) if extra_h or extra_w else None
         self.sequence = [*([self.hidden] if self.hidden else []), self.dense, self.reshape, *self.deconvs, self.to_outputs,
                          *([self.crop] if self.crop else [])]
+        self.on_blocks = self.sequence.index(self.to_outputs) if output_layout == "depth_to_space" else None
 
 
 
@@ -107,9 +117,10 @@ class MlpDecoder(Stack):
 
 def _conv(options: dict, image_shape, encoder_outputs: int, decoder_channels: int):
     encoder = ConvEncoder(encoder_outputs, options["encoder_filters"], options["kernel_size"], options["encoder_padding"],
-                          options["hidden_units"], name="encoder")
+                          options["hidden_units"], options.get("input_layout", "plain"), name="encoder")
     decoder = ConvDecoder(image_shape, decoder_channels, options["decoder_filters"], options["decoder_base_channels"],
-                          options["kernel_size"], options["hidden_units"], options["output_stride"], name="decoder")
+                          options["kernel_size"], options["hidden_units"], options["output_stride"],
+                          options.get("output_layout", "plain"), name="decoder")
     return encoder, decoder
 
 
