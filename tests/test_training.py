@@ -149,3 +149,22 @@ def test_early_stopping_keeps_the_best_epoch_and_resumes(quick, tmp_path):
     # Resuming a run that stopped early trains nothing more.
     train(quick(*cfg, f"resume={tmp_path}"), tmp_path)
     assert len(read_metrics(tmp_path / "metrics.csv")) == len(rows)
+
+
+def test_early_stopping_restores_every_weight_of_the_best_epoch(tmp_path):
+    """Regression: the conv stacks live in Keras lists, which tf.train.Checkpoint(vae=...) alone does not save."""
+    from conftest import small_vae
+    from vaecli.config import EarlyStoppingConfig
+    from vaecli.early_stopping import EarlyStopping
+
+    vae = small_vae("elbo", latent_dim=2)
+    stopper = EarlyStopping(EarlyStoppingConfig(patience=1), tmp_path, vae, [])
+    best = [w.numpy().copy() for w in vae.weights]
+    stopper.update({"epoch": 1, "val/loss": 1.0})
+    for w in vae.weights:
+        w.assign(w + 1.0)
+    stopper.update({"epoch": 2, "val/loss": 2.0})  # worse: not kept
+    stopper.finish()
+    assert len(best) == len(vae.weights) > 6
+    for kept, now in zip(best, vae.weights):
+        np.testing.assert_array_equal(kept, now.numpy())
