@@ -187,7 +187,7 @@ class EvalConfig:
     batch_size: int = 500
     # Datasets with known factors: the disentanglement metrics' sample counts (vaecli/disentanglement.py).
     disentanglement: DisentanglementConfig = field(default_factory=DisentanglementConfig)
-    classifier_cache: Optional[str] = None  # None: ~/.cache/vaecli/classifiers (XDG_CACHE_HOME)
+    classifier_cache: Optional[str] = None  # None: ~/.cache/vaecli/classifiers ($VAECLI_CACHE, $XDG_CACHE_HOME)
 
     def __post_init__(self) -> None:
         _positive("eval.iw_samples", self.iw_samples, "100")
