@@ -23,7 +23,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 from omegaconf import OmegaConf
-from tqdm.auto import tqdm
 
 from vaecli import figures
 from vaecli.files import atomic_write_text, holds_run, run_lock
@@ -33,6 +32,7 @@ from vaecli.data import Splits, eval_pipeline, load_dataset, training_batches
 from vaecli.errors import ConfigError, DataError, Interrupted, TrainingError
 from vaecli.early_stopping import EarlyStopping
 from vaecli.history import History
+from vaecli.progress_bar import ProgressBar
 from vaecli.models.networks import VAE
 from vaecli.steps import Steps, build_steps
 
@@ -123,6 +123,7 @@ class Trainer:
         log.info(f"device: {device}")
         self.batches_for_epoch = training_batches(data.train_images, cfg.trainer.batch_size, cfg.seed)
         self.steps_per_epoch = len(data.train_images) // cfg.trainer.batch_size
+        self.bar = ProgressBar(cfg.trainer.epochs, self.steps_per_epoch, cfg.trainer.steps_per_call, cfg.trainer.quiet)
         self.held_out = {"test": eval_pipeline(data.test_images, cfg.trainer.eval_batch_size)}
         if len(data.validation_images):
             self.held_out["val"] = eval_pipeline(data.validation_images, cfg.trainer.eval_batch_size)
@@ -183,18 +184,15 @@ class Trainer:
         if done == 0:
             self.steps.train_means.reset()
         iterator = iter(self.steps.distribute(self.batches_for_epoch(epoch_number).skip(done)))
-        bar = tqdm(total=self.steps_per_epoch, initial=done, desc=f"epoch {epoch_number}/{self.cfg.trainer.epochs}",
-                   leave=False, disable=True if self.cfg.trainer.quiet else None, unit="step", dynamic_ncols=True)
-        with bar:
+        with self.bar.epoch(epoch_number, done) as bar:
             while done < self.steps_per_epoch:
-                chunk = min(self.cfg.trainer.steps_per_call, self.steps_per_epoch - done)
+                chunk = bar.chunk(self.steps_per_epoch - done)
                 stopped_at = int(self.steps.train_chunk(iterator, tf.constant(chunk, tf.int32)))
                 if stopped_at >= 0:
                     _stop_on_nonfinite(self.steps, epoch_number, done + stopped_at + 1, self.run_dir)
                 done += chunk
                 self.progress.step.assign_add(chunk)
-                bar.update(chunk)
-                bar.set_postfix({k: f"{v:.4g}" for k, v in self.steps.train_means.result().items()}, refresh=False)
+                bar.update(chunk, self.steps.train_means.result())
                 if self.stop.received and done < self.steps_per_epoch:
                     self.progress.step_in_epoch.assign(done)
                     self.save_checkpoint()
