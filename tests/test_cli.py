@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from vaecli.history import read_metrics
@@ -73,12 +74,15 @@ def test_train_then_resume_through_the_console_script(tmp_path, tiny_mnist):
     for name in ("config.yaml", "metrics.csv", "model.keras", "run.json", "train.log", ".hydra", "checkpoints", "tensorboard"):
         assert (run / name).exists(), name
     assert len(list((run / "figures").glob("*.png"))) == 10
+    assert sorted(p.name for p in (run / "animations").glob("*.gif")) == ["interpolation.gif", "latent_evolution.gif", "traversal.gif"]
+    assert (run / "latent_points.npz").is_file()
 
     result = vae("train", f"resume={run}", "trainer.epochs=3", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "resumed" in result.stdout and "epoch 3/3" in result.stdout and "epoch 1/3" not in result.stdout
     assert [r["epoch"] for r in read_metrics(run / "metrics.csv")] == [1, 2, 3]
     assert len(list((tmp_path / "outputs").iterdir())) == 1  # continued in place
+    assert list(np.load(run / "animations" / "latent_history.npz")["epochs"]) == [0, 1, 2, 3]  # the animation's too
 
     result = vae("train", f"resume={run}", "model=mmd", cwd=tmp_path)
     assert result.returncode == 2 and "was trained with model=" in error_line(result)

@@ -17,6 +17,9 @@ from vaecli.errors import DataError
 
 log = logging.getLogger(__name__)
 
+ANIMATIONS = "animations"  # <run>/animations/: latent_evolution.gif, interpolation.gif, traversal.gif (vaecli.animations)
+LATENT_POINTS = "latent_points.npz"  # <run>/latent_points.npz: 500 test codes with their images (vaecli.animations)
+
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)

@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 from omegaconf import OmegaConf
 
-from vaecli import figures
+from vaecli import animations, figures
 from vaecli.files import atomic_write_text, holds_run, run_lock
 from vaecli.stop_signals import StopSignals
 from vaecli.config import TrainConfig
@@ -147,6 +147,7 @@ class Trainer:
             self.save_checkpoint()  # from now on the folder can always be resumed
 
         self.history = History(run_dir / "metrics.csv", keep_through_epoch=self.finished_epochs)
+        self.animator = animations.Animator(run_dir, data, cfg, self.vae, self.finished_epochs)
         self.timing = History(run_dir / "timing.csv", keep_through_epoch=self.finished_epochs)
         self.writer = tf.summary.create_file_writer(str(run_dir / "tensorboard"))
         self.early_stopping = None
@@ -212,6 +213,7 @@ class Trainer:
         self.progress.step_in_epoch.assign(0)
         self.save_checkpoint()
         log.info(_summary(row, seconds, self.cfg.trainer.epochs))
+        self.animator.record(self.vae, epoch_number)  # the latent space's every epoch, for latent_evolution.gif
         with self.writer.as_default(step=epoch_number):
             for key, value in row.items():
                 if "/" in key:
@@ -227,6 +229,7 @@ class Trainer:
         cfg, data = self.cfg, self.data
         title = f"{cfg.model.name} ({cfg.likelihood.name}, {cfg.network.name}) on {data.name}, latent_dim={cfg.latent_dim}"
         drawn = figures.draw(self.vae, data.test_images, data.test_labels, data.class_names, cfg.figures, title, cfg.seed)
+        self.animator.write(self.vae, title)
         return figures.save(drawn, self.run_dir / "figures", epoch_number)
 
     def interrupt(self) -> None:
