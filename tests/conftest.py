@@ -113,6 +113,7 @@ def quick(compose, tiny_mnist):
             "trainer.eval_at_end=false",
             "figures.grid_size=4",
             "figures.scatter_points=200",
+            "figures.animations=false",  # ~0.6 s a run; tests/test_animations.py and the sweep fixture draw them
             *overrides,
         )
 

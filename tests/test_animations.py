@@ -75,3 +75,13 @@ def test_animator_writes_the_contract_and_keeps_history_over_a_resume(compose, t
     again.record(vae, 2)
     assert again.epochs == [0, 1, 2]
     assert Animator(tmp_path, data, cfg, vae, finished_epochs=1).epochs == [0, 1]  # ... up to its checkpoint
+
+
+def test_animations_can_be_turned_off(compose, tmp_path):
+    from vaecli.animations import Animator
+
+    data = SimpleNamespace(test_images=np.zeros((4, 8, 8, 1), np.uint8), test_labels=np.zeros(4, int), class_names=("all",))
+    vae = small_vae(shape=(8, 8, 1))
+    animator = Animator(tmp_path, data, compose("figures.animations=false"), vae, finished_epochs=0)
+    animator.record(vae, 1)
+    assert animator.write(vae, "t") == {} and list(tmp_path.iterdir()) == []

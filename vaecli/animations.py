@@ -40,6 +40,7 @@ class Animator:
 
     def __init__(self, run_dir: Path, data, cfg, vae, finished_epochs: int):
         self.folder, self.run_dir, self.cfg = Path(run_dir) / ANIMATIONS, Path(run_dir), cfg
+        self.enabled = cfg.figures.animations
         self.images, self.labels, self.class_names = data.test_images, data.test_labels, tuple(data.class_names)
         self.subset = np.random.default_rng(cfg.seed).permutation(len(self.images))[:LATENT_POINTS_N]
         self.epochs, self.codes = load_history(self.folder / HISTORY, self.subset, finished_epochs)
@@ -48,6 +49,8 @@ class Animator:
 
     def record(self, vae, epoch: int) -> None:
         """The subset's codes after `epoch` (an epoch done again after a resume replaces its codes)."""
+        if not self.enabled:
+            return
         keep = [i for i, e in enumerate(self.epochs) if e < epoch]
         self.epochs = [self.epochs[i] for i in keep] + [epoch]
         self.codes = [self.codes[i] for i in keep] + [encode_images(vae, self.images[self.subset])]
@@ -57,6 +60,8 @@ class Animator:
 
     def write(self, vae, title: str) -> dict[str, int]:
         """latent_points.npz and the three GIFs, from the model as it is now; returns each file's bytes."""
+        if not self.enabled:
+            return {}
         cfg, images = self.cfg, self.images[self.subset]
         plane = figures.latent_plane(self._figure_codes(vae))
         codes, logvars = figures.posterior_moments(vae, images)
