@@ -147,12 +147,20 @@ def test_a_failed_run_takes_away_only_the_folders_it_created(tmp_path):
     outputs, run = tmp_path / "outputs", tmp_path / "outputs" / "2026-01-01_00-00-00_mmd_fashion"
     (run / ".hydra").mkdir(parents=True)
     (run / ".lock").write_text("")
+    (run / "train.log").write_text("data: ...\n")
     run_folder.created[:] = [run, outputs]
     run_folder.remove_unused_run_folder()
     assert not outputs.exists()
 
+    (run / ".hydra").mkdir(parents=True)
+    (run / "bench.json").write_text("{}")  # a result, however partial: keep it
+    run_folder.created[:] = [run, outputs]
+    run_folder.remove_unused_run_folder()
+    assert (run / "bench.json").is_file()
+
     (run / "checkpoints").mkdir(parents=True)
     (run / "checkpoints" / "ckpt-1.index").write_text("")  # a run got under way: keep it
+    (run / "bench.json").unlink()
     run_folder.created[:] = [run, outputs]
     run_folder.remove_unused_run_folder()
     assert (run / "checkpoints").is_dir()

@@ -3,9 +3,10 @@
 Hydra creates the run folder (and writes .hydra/ into it) before the command has checked its
 config; a typo such as latent_dim=0 or a bad dataset.path would otherwise leave a timestamped
 folder behind for every try. The callback notes, before Hydra creates anything, which folders
-this command is about to create; if the command then fails and the folder holds no run (no
-metrics, no checkpoint), those folders go. A folder that was there before (resume=, eval's run
-folder, a hydra.run.dir the user made) is never touched.
+this command is about to create; if the command then fails and the folder holds nothing but
+Hydra's record, the run lock and the log (no checkpoint, no metrics, no result of any kind), those
+folders go. A folder that was there before (resume=, eval's run folder, a hydra.run.dir the user
+made) is never touched.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ class NewRunFolder(Callback):
 
 
 def remove_unused_run_folder() -> None:
-    """After a failed single run: take away the folders it created, unless a run got under way in them."""
-    if not created or holds_run(created[0]):
+    """After a failed single run: take away the folders it created, unless something besides litter is in them."""
+    if not created or holds_run(created[0]) or not all(is_litter(entry) for entry in created[0].iterdir()):
         return
     shutil.rmtree(created[0], ignore_errors=True)
     for parent in created[1:]:
@@ -51,3 +52,8 @@ def remove_unused_run_folder() -> None:
         except OSError:
             break
     created.clear()
+
+
+def is_litter(entry: Path) -> bool:
+    """What a command leaves in its folder before it does any work: Hydra's record, the lock, its log."""
+    return entry.name in (".hydra", ".lock") or (entry.suffix == ".log" and entry.is_file())
