@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from tqdm.auto import tqdm
 
 UPDATE_SECONDS = 0.2
+FIRST_CALL_STEPS = 2
 
 
 class ProgressBar:
@@ -44,8 +45,10 @@ class ProgressBar:
 
     def chunk(self, remaining: int) -> int:
         """How many steps the next compiled call takes."""
-        if self._bar is None or self._bar.disable or self.seconds_per_step is None:
+        if self._bar is None or self._bar.disable:
             return min(self.max_chunk, remaining)
+        if self.seconds_per_step is None:  # the first call traces the step: a short one starts the bar soon
+            return min(FIRST_CALL_STEPS, self.max_chunk, remaining)
         return chunk_size(self.seconds_per_step, self.max_chunk, remaining)
 
     def update(self, steps: int, losses: dict[str, float]) -> None:
