@@ -76,11 +76,16 @@ def fixed_limits(points: np.ndarray, margin: float = 0.05) -> tuple[tuple[float,
     return (float(low[0] - pad[0]), float(high[0] + pad[0])), (float(low[1] - pad[1]), float(high[1] + pad[1]))
 
 
-def gif_bytes(frames: list[np.ndarray], seconds: float | list[float]) -> bytes:
-    """An endlessly looping GIF (Pillow, matplotlib's own image dependency); `seconds` per frame, or one each."""
+def gif_bytes(frames: list[np.ndarray], seconds: float | list[float], grey_levels: int = 32) -> bytes:
+    """An endlessly looping GIF (Pillow, matplotlib's own image dependency); `seconds` per frame, or one each.
+    Greyscale frames keep `grey_levels` levels: decoded images are smooth, and 32 levels make the file
+    about half as large as 256 (measured on Fashion-MNIST interpolations) with no banding to see at this size."""
     from PIL import Image
 
     mode = "L" if frames[0].shape[-1] == 1 else "RGB"
+    if mode == "L":
+        step = 255 / (grey_levels - 1)
+        frames = [(np.round(f / step) * step).astype(np.uint8) for f in frames]
     images = [Image.fromarray(np.ascontiguousarray(f[..., 0] if mode == "L" else f)) for f in frames]
     if mode == "RGB":  # one palette from (up to 16 of) all frames keeps colours steady from frame to frame
         sample = np.concatenate([*frames[:: max(1, len(frames) // 15)], frames[-1]], axis=0)
