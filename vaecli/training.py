@@ -8,6 +8,7 @@ The run folder it fills:
     checkpoints/        tf.train.CheckpointManager: model, optimizer, random state, position in the epoch
     tensorboard/        scalars per epoch, figures at each plot epoch
     figures/            <kind>_epochNNN.png every trainer.plot_every epochs and at the end
+    animations/, latent_points.npz   GIFs and the latent points, with the figures (vaecli.animations)
     model.keras         the final model (vaecli.models.networks.VAE), for `vae eval` and sampling
     run.json            where the data came from, the device, library versions
 """
