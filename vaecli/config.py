@@ -136,7 +136,7 @@ class FiguresConfig:
     sample_grid: int = 8  # random prior samples, sample_grid x sample_grid
     reconstructions: int = 10  # test images shown above their reconstructions
     scatter_points: int = 10000  # test codes in the latent scatter (all of a 10k test split)
-    # animations/*.gif and latent_points.npz (vaecli/animations.py): about a second per plot on a CPU; false skips them
+    # animations/*.gif and latent_points.npz (vaecli/animations.py): a few seconds per plot on a CPU; false skips them
     animations: bool = True
 
     def __post_init__(self) -> None:
