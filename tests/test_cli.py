@@ -190,9 +190,7 @@ def test_each_command_help_describes_that_command(command, says):
     assert ("$APP_CONFIG_GROUPS" in shown.template) == (command == "train")  # only train takes model, dataset, ...
 
 
-def test_help_is_rendered_for_the_command_asked_about(capsys):
-    from vaecli.cli import main
-
-    assert main(["eval", "--help"]) == 0
-    shown = capsys.readouterr().out
-    assert shown.startswith("vae eval: measure a finished run") and "== Choices" not in shown and "vae train" not in shown
+def test_help_is_rendered_for_the_command_asked_about(tmp_path):
+    result = vae("eval", "--help", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.startswith("vae eval: measure a finished run")
+    assert "== Choices" not in result.stdout and "vae train" not in result.stdout
