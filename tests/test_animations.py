@@ -85,3 +85,13 @@ def test_animations_can_be_turned_off(compose, tmp_path):
     animator = Animator(tmp_path, data, compose("figures.animations=false"), vae, finished_epochs=0)
     animator.record(vae, 1)
     assert animator.write(vae, "t") == {} and list(tmp_path.iterdir()) == []
+
+
+def test_a_run_without_history_still_writes_its_latent_points(compose, tmp_path):
+    """A resumed run whose history was lost and that trains no further epoch (early stopping) draws once more."""
+    from vaecli.animations import Animator
+
+    data = SimpleNamespace(test_images=np.zeros((4, 8, 8, 1), np.uint8), test_labels=np.zeros(4, int), class_names=("all",))
+    vae = small_vae(shape=(8, 8, 1))
+    written = Animator(tmp_path, data, compose(), vae, finished_epochs=3).write(vae, "t")
+    assert LATENT_POINTS in written and f"{ANIMATIONS}/latent_evolution.gif" not in written

@@ -65,16 +65,18 @@ class Animator:
         cfg, images = self.cfg, self.images[self.subset]
         plane = figures.latent_plane(self._figure_codes(vae))
         codes, logvars = figures.posterior_moments(vae, images)
-        decoded = decode_codes(vae, codes)
+        reconstructions = np.round(np.clip(decode_codes(vae, codes), 0, 1) * 255).astype(np.uint8)
         written = {LATENT_POINTS: npz_bytes(
-            codes=plane.project(codes).astype(np.float32), labels=self.labels[self.subset].astype(np.int64), images=images,
-            reconstructions=np.round(np.clip(decoded, 0, 1) * 255).astype(np.uint8), class_names=np.array(self.class_names, str),
+            codes=plane.project(codes).astype(np.float32), labels=self.labels[self.subset].astype(np.int64),
+            images=images, reconstructions=reconstructions, class_names=np.array(self.class_names, str),
         )}
-        points = np.stack([plane.project(c) for c in self.codes])
-        latent = frames.latent_frames(points, self.labels[self.subset], self.class_names, self.epochs,
-                                      frames.fixed_limits(points), plane.names, f"{title}\ncodes of {len(self.subset)} test images: {plane.description}")
-        written[f"{ANIMATIONS}/latent_evolution.gif"] = frames.gif_bytes(
-            latent, [SECONDS_PER_EPOCH] * (len(latent) - 1) + [2.0])
+        if self.codes:  # none only if a resumed run lost its history and trained no epoch since
+            points = np.stack([plane.project(c) for c in self.codes])
+            heading = f"{title}\ncodes of {len(self.subset)} test images: {plane.description}"
+            latent = frames.latent_frames(points, self.labels[self.subset], self.class_names, self.epochs,
+                                          frames.fixed_limits(points), plane.names, heading)
+            written[f"{ANIMATIONS}/latent_evolution.gif"] = frames.gif_bytes(
+                latent, [SECONDS_PER_EPOCH] * (len(latent) - 1) + [2.0])
         written[f"{ANIMATIONS}/interpolation.gif"] = frames.gif_bytes(interpolation(vae, images, codes), SECONDS_PER_FRAME)
         order = figures.dimension_usage(vae, codes, logvars)[0][:TRAVERSAL_DIMS]
         written[f"{ANIMATIONS}/traversal.gif"] = frames.gif_bytes(
