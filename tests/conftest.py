@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import atexit
 import gzip
 import os
+import shutil
 import struct
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# Tests write only in temporary folders: vaecli's cache (reference classifiers), Keras' keras.json and
+# matplotlib's font cache go to one folder for the session, for this process and every `vae` it starts.
+SESSION_HOME = Path(tempfile.mkdtemp(prefix="vaecli-tests-"))
+atexit.register(shutil.rmtree, SESSION_HOME, ignore_errors=True)
+os.environ["VAECLI_CACHE"] = str(SESSION_HOME / "vaecli-cache")
+os.environ["KERAS_HOME"] = str(SESSION_HOME / "keras")
+os.environ["MPLCONFIGDIR"] = str(SESSION_HOME / "matplotlib")
 
 REPO = Path(__file__).resolve().parents[1]
 # ../shared/data/mnist-10k beside the checkout: 10,000 real MNIST digits (see its README).
@@ -102,6 +113,7 @@ def quick(compose, tiny_mnist):
             "trainer.eval_at_end=false",
             "figures.grid_size=4",
             "figures.scatter_points=200",
+            "figures.animations=false",  # ~0.6 s a run; tests/test_animations.py and the sweep fixture draw them
             *overrides,
         )
 

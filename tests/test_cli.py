@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from vaecli.history import read_metrics
@@ -26,8 +27,8 @@ def quick_args(data):
 
 
 def error_line(result):
-    """The one line of a failed command, TensorFlow's own error lines aside."""
-    lines = [line for line in result.stderr.splitlines() if line.strip() and "cuInit" not in line]
+    """The one line of a failed command: nothing else on stderr, not even TensorFlow's CUDA probe."""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     return lines[0]
@@ -45,6 +46,7 @@ def test_usage(tmp_path):
     [
         (["model=nonsense"], 2, "vae train: error: unknown model 'nonsense'; choose one of: beta_tcvae, beta_vae, dip_vae, elbo, infovae, mmd, vamp, wae"),
         (["latent_dim=0"], 2, "vae train: error: latent_dim must be > 0, got 0; e.g. latent_dim=2"),
+        (["trainer.epochs=0"], 2, "vae train: error: trainer.epochs must be > 0, got 0; e.g. trainer.epochs=50"),
         (["dataset.path=/does/not/exist"], 2, "vae train: error: dataset.path=/does/not/exist does not exist"),
         (["latent_dim=abc"], 2, "vae train: error: latent_dim: Value 'abc' of type 'str' could not be converted to Integer"),
         (["trainer.epoch=3"], 2, "vae train: error: unknown option 'trainer.epoch'"),
@@ -54,7 +56,7 @@ def test_bad_input_is_one_line(tmp_path, args, code, message):
     result = vae("train", *args, cwd=tmp_path)
     assert result.returncode == code
     assert error_line(result).startswith(message)
-    assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").rglob("*.csv"))
+    assert not (tmp_path / "outputs").exists(), "a failed check left a run folder behind"
 
 
 def test_full_error_shows_the_traceback(tmp_path):
@@ -72,15 +74,19 @@ def test_train_then_resume_through_the_console_script(tmp_path, tiny_mnist):
     for name in ("config.yaml", "metrics.csv", "model.keras", "run.json", "train.log", ".hydra", "checkpoints", "tensorboard"):
         assert (run / name).exists(), name
     assert len(list((run / "figures").glob("*.png"))) == 10
+    assert sorted(p.name for p in (run / "animations").glob("*.gif")) == ["interpolation.gif", "latent_evolution.gif", "traversal.gif"]
+    assert (run / "latent_points.npz").is_file()
 
     result = vae("train", f"resume={run}", "trainer.epochs=3", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "resumed" in result.stdout and "epoch 3/3" in result.stdout and "epoch 1/3" not in result.stdout
     assert [r["epoch"] for r in read_metrics(run / "metrics.csv")] == [1, 2, 3]
     assert len(list((tmp_path / "outputs").iterdir())) == 1  # continued in place
+    assert list(np.load(run / "animations" / "latent_history.npz")["epochs"]) == [0, 1, 2, 3]  # the animation's too
 
     result = vae("train", f"resume={run}", "model=mmd", cwd=tmp_path)
     assert result.returncode == 2 and "was trained with model=" in error_line(result)
+    assert (run / "metrics.csv").is_file() and (run / ".hydra").is_dir()  # a failed resume keeps the run
 
 
 @pytest.mark.slow
@@ -133,3 +139,58 @@ def test_path_values_are_quoted_for_hydra_but_not_in_sweeps():
         "run='out/0_model=elbo,seed=1'", "latent_dim=2", "out='it\\'s.html'"]
     assert quote_paths(["resume='already quoted'"]) == ["resume='already quoted'"]
     assert quote_paths(["-m", "dataset.path=a,b"]) == ["-m", "dataset.path=a,b"]
+
+
+def test_a_failed_run_takes_away_only_the_folders_it_created(tmp_path):
+    from vaecli.commands import run_folder
+
+    outputs, run = tmp_path / "outputs", tmp_path / "outputs" / "2026-01-01_00-00-00_mmd_fashion"
+    (run / ".hydra").mkdir(parents=True)
+    (run / ".lock").write_text("")
+    (run / "train.log").write_text("data: ...\n")
+    run_folder.created[:] = [run, outputs]
+    run_folder.remove_unused_run_folder()
+    assert not outputs.exists()
+
+    (run / ".hydra").mkdir(parents=True)
+    (run / "bench.json").write_text("{}")  # a result, however partial: keep it
+    run_folder.created[:] = [run, outputs]
+    run_folder.remove_unused_run_folder()
+    assert (run / "bench.json").is_file()
+
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "checkpoints" / "ckpt-1.index").write_text("")  # a run got under way: keep it
+    (run / "bench.json").unlink()
+    run_folder.created[:] = [run, outputs]
+    run_folder.remove_unused_run_folder()
+    assert (run / "checkpoints").is_dir()
+
+    (tmp_path / "other").mkdir()  # a folder that was there before is never in `created`
+    run_folder.created.clear()
+    run_folder.remove_unused_run_folder()
+    assert (tmp_path / "other").is_dir()
+
+
+@pytest.mark.parametrize("command, says", [
+    ("train", "vae train -m model=elbo,mmd"), ("eval", "vae eval run=outputs/<run>"),
+    ("report", "vae report outputs/multirun/<sweep>"), ("bench", "vae bench images=2000"),
+])
+def test_each_command_help_describes_that_command(command, says):
+    """Hydra renders hydra.help of the command's own config; its header and examples name that command only."""
+    from hydra import compose, initialize_config_module
+
+    from vaecli.config_store import register_schemas
+
+    register_schemas()
+    with initialize_config_module(version_base="1.3", config_module="vaecli.conf"):
+        shown = compose(command, overrides=["+run=x"] if command == "eval" else [], return_hydra_config=True).hydra.help
+    text = f"{shown.header}\n{shown.footer}"
+    assert shown.header.startswith(f"vae {command}: ") and says in text
+    assert not {"train", "eval", "report", "bench"} - {command} & {w.split()[0] for w in text.split("vae ")[1:]}
+    assert ("$APP_CONFIG_GROUPS" in shown.template) == (command == "train")  # only train takes model, dataset, ...
+
+
+def test_help_is_rendered_for_the_command_asked_about(tmp_path):
+    result = vae("eval", "--help", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.startswith("vae eval: measure a finished run")
+    assert "== Choices" not in result.stdout and "vae train" not in result.stdout

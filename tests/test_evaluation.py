@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +51,15 @@ def test_evaluate_again_with_other_settings(tiny_sweep, tmp_path):
 def test_eval_refuses_folders_that_are_not_finished_runs(tmp_path):
     with pytest.raises(DataError, match="not a vaecli run folder"):
         evaluate_run(tmp_path, EvalConfig())
+
+
+def test_the_reference_classifier_cache_is_not_the_users(tmp_path, monkeypatch):
+    """Tests write only in temporary folders: conftest points VAECLI_CACHE at the session's own folder."""
+    from conftest import SESSION_HOME
+    from vaecli.classifier import default_cache_dir
+
+    assert default_cache_dir().is_relative_to(SESSION_HOME)
+    assert not default_cache_dir().is_relative_to(Path.home() / ".cache")
+    monkeypatch.delenv("VAECLI_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert default_cache_dir() == tmp_path / "vaecli" / "classifiers"

@@ -22,3 +22,9 @@ def test_only_errors_survive():
 
 def test_plain_output_is_kept():
     assert _keep_errors("Traceback (most recent call last):\n  boom") == ["Traceback (most recent call last):", "  boom"]
+
+
+def test_cuinit_failure_is_dropped_only_where_no_gpu_is_expected():
+    cuinit = CAPTURED.splitlines()[5]
+    assert _keep_errors(cuinit, no_gpu_expected=True) == []
+    assert _keep_errors(cuinit, no_gpu_expected=False) == [cuinit]

@@ -23,7 +23,8 @@ import pytest
 from conftest import TINY_TRAIN, missing, run_vae
 from vaecli.history import read_metrics
 
-TINY_JOB = [*TINY_TRAIN, "model=elbo", "trainer.quiet=true", "trainer.eval_at_end=false", "trainer.plot_every=1000"]
+TINY_JOB = [*TINY_TRAIN, "model=elbo", "trainer.quiet=true", "trainer.eval_at_end=false", "trainer.plot_every=1000",
+            "figures.animations=false"]
 
 
 def need(module: str, extra: str) -> None:

@@ -37,7 +37,11 @@ class ReferenceClassifier:
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "vaecli" / "classifiers"
+    """$VAECLI_CACHE/classifiers if set (tests point it at a temporary folder), else the XDG cache:
+    $XDG_CACHE_HOME/vaecli/classifiers, by default ~/.cache/vaecli/classifiers."""
+    if os.environ.get("VAECLI_CACHE"):
+        return Path(os.environ["VAECLI_CACHE"]) / "classifiers"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vaecli" / "classifiers"
 
 
 def reference_classifier(splits: Splits, cache_dir: Path | None = None) -> ReferenceClassifier:

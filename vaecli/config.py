@@ -97,6 +97,8 @@ class FiguresConfig:
     sample_grid: int = 8  # random prior samples, sample_grid x sample_grid
     reconstructions: int = 10  # test images shown above their reconstructions
     scatter_points: int = 10000  # test codes in the latent scatter (all of a 10k test split)
+    # animations/*.gif and latent_points.npz (vaecli/animations.py): a few seconds per plot on a CPU; false skips them
+    animations: bool = True
 
     def __post_init__(self) -> None:
         _positive("figures.grid_size", self.grid_size, "16")
@@ -148,7 +150,7 @@ class EvalConfig:
     batch_size: int = 500
     # Datasets with known factors: the disentanglement metrics' sample counts (vaecli/disentanglement.py).
     disentanglement: DisentanglementConfig = field(default_factory=DisentanglementConfig)
-    classifier_cache: Optional[str] = None  # None: ~/.cache/vaecli/classifiers (XDG_CACHE_HOME)
+    classifier_cache: Optional[str] = None  # None: ~/.cache/vaecli/classifiers ($VAECLI_CACHE, $XDG_CACHE_HOME)
 
     def __post_init__(self) -> None:
         _positive("eval.iw_samples", self.iw_samples, "100")

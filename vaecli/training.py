@@ -8,6 +8,7 @@ The run folder it fills:
     checkpoints/        tf.train.CheckpointManager: model, optimizer, random state, position in the epoch
     tensorboard/        scalars per epoch, figures at each plot epoch
     figures/            <kind>_epochNNN.png every trainer.plot_every epochs and at the end
+    animations/, latent_points.npz   GIFs and the latent points, with the figures (vaecli.animations)
     model.keras         the final model (vaecli.models.networks.VAE), for `vae eval` and sampling
     run.json            where the data came from, the device, library versions
 """
@@ -23,9 +24,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 from omegaconf import OmegaConf
-from tqdm.auto import tqdm
 
-from vaecli import figures
+from vaecli import animations, figures
 from vaecli.files import atomic_write_text, holds_run, run_lock
 from vaecli.stop_signals import StopSignals
 from vaecli.config import TrainConfig
@@ -33,6 +33,7 @@ from vaecli.data import Splits, eval_pipeline, load_dataset, training_batches
 from vaecli.errors import ConfigError, DataError, Interrupted, TrainingError
 from vaecli.early_stopping import EarlyStopping
 from vaecli.history import History
+from vaecli.progress_bar import ProgressBar
 from vaecli.models.networks import VAE
 from vaecli.steps import Steps, build_steps
 
@@ -124,6 +125,7 @@ class Trainer:
         log.info(f"device: {device}")
         self.batches_for_epoch = training_batches(data.training_images, cfg.trainer.batch_size, cfg.seed, cfg.dataset.shuffle_buffer)
         self.steps_per_epoch = data.train_count // cfg.trainer.batch_size
+        self.bar = ProgressBar(cfg.trainer.epochs, self.steps_per_epoch, cfg.trainer.steps_per_call, cfg.trainer.quiet)
         self.held_out = {"test": eval_pipeline(data.test_images, cfg.trainer.eval_batch_size)}
         if len(data.validation_images):
             self.held_out["val"] = eval_pipeline(data.validation_images, cfg.trainer.eval_batch_size)
@@ -147,6 +149,7 @@ class Trainer:
             self.save_checkpoint()  # from now on the folder can always be resumed
 
         self.history = History(run_dir / "metrics.csv", keep_through_epoch=self.finished_epochs)
+        self.animator = animations.Animator(run_dir, data, cfg, self.vae, self.finished_epochs)
         self.timing = History(run_dir / "timing.csv", keep_through_epoch=self.finished_epochs)
         self.writer = tf.summary.create_file_writer(str(run_dir / "tensorboard"))
         self.early_stopping = None
@@ -184,18 +187,15 @@ class Trainer:
         if done == 0:
             self.steps.train_means.reset()
         iterator = iter(self.steps.distribute(self.batches_for_epoch(epoch_number).skip(done)))
-        bar = tqdm(total=self.steps_per_epoch, initial=done, desc=f"epoch {epoch_number}/{self.cfg.trainer.epochs}",
-                   leave=False, disable=True if self.cfg.trainer.quiet else None, unit="step", dynamic_ncols=True)
-        with bar:
+        with self.bar.epoch(epoch_number, done) as bar:
             while done < self.steps_per_epoch:
-                chunk = min(self.cfg.trainer.steps_per_call, self.steps_per_epoch - done)
+                chunk = bar.chunk(self.steps_per_epoch - done)
                 stopped_at = int(self.steps.train_chunk(iterator, tf.constant(chunk, tf.int32)))
                 if stopped_at >= 0:
                     _stop_on_nonfinite(self.steps, epoch_number, done + stopped_at + 1, self.run_dir)
                 done += chunk
                 self.progress.step.assign_add(chunk)
-                bar.update(chunk)
-                bar.set_postfix({k: f"{v:.4g}" for k, v in self.steps.train_means.result().items()}, refresh=False)
+                bar.update(chunk, self.steps.train_means.result())
                 if self.stop.received and done < self.steps_per_epoch:
                     self.progress.step_in_epoch.assign(done)
                     self.save_checkpoint()
@@ -215,6 +215,7 @@ class Trainer:
         self.progress.step_in_epoch.assign(0)
         self.save_checkpoint()
         log.info(_summary(row, seconds, self.cfg.trainer.epochs))
+        self.animator.record(self.vae, epoch_number)  # the latent space's every epoch, for latent_evolution.gif
         with self.writer.as_default(step=epoch_number):
             for key, value in row.items():
                 if "/" in key:
@@ -230,6 +231,7 @@ class Trainer:
         cfg, data = self.cfg, self.data
         title = f"{cfg.model.name} ({cfg.likelihood.name}, {cfg.network.name}) on {data.name}, latent_dim={cfg.latent_dim}"
         drawn = figures.draw(self.vae, data.test_images, data.test_labels, data.class_names, cfg.figures, title, cfg.seed)
+        self.animator.write(self.vae, title)
         return figures.save(drawn, self.run_dir / "figures", epoch_number)
 
     def interrupt(self) -> None:

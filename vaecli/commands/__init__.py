@@ -17,6 +17,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
+from vaecli.commands.run_folder import remove_unused_run_folder
 from vaecli.config_store import register_schemas, to_object
 from vaecli.errors import Interrupted, VaeError
 from vaecli.sweep import callback
@@ -107,6 +108,7 @@ class JobFailures:
                                   f"command and hydra.sweep.dir={sweep_dir}") from None
             raise
         if self.failure is not None:
+            remove_unused_run_folder()  # a typo leaves no timestamped folder behind
             raise self.failure
         if callback.failed_jobs:
             (folder, first), more = callback.failed_jobs[0], len(callback.failed_jobs) - 1
