@@ -47,7 +47,7 @@ class TrainerConfig:
     # Training steps fused into one compiled call: fewer Python round trips per epoch;
     # the progress bar moves once per call.
     steps_per_call: int = 50
-    eval_batch_size: int = 1000  # evaluation has no gradients, so larger batches are cheap
+    eval_batch_size: int = 1000  # no gradients, so larger batches are cheap; images above 28x28 get fewer (vaecli/data/pipeline.py: fitting_batch)
     quiet: bool = False  # no progress bar, one summary line per epoch (for sweeps and logs)
     jit_compile: bool = False  # XLA for the training step; helps on GPUs, not on this CPU
     # float32 | mixed_bfloat16 | mixed_float16 | auto (mixed_bfloat16 where the GPU, compute capability >= 8.0,

@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.decomposition import PCA
 
 from vaecli import plots
+from vaecli.data.pipeline import fitting_batch
 from vaecli.files import atomic_write_bytes
 from vaecli.config import FiguresConfig
 from vaecli.models.networks import decode_codes, encode_images
@@ -121,9 +122,10 @@ def draw(vae, test_images, test_labels, class_names, cfg: FiguresConfig, title: 
 def posterior_moments(vae, images: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray | None]:
     """Means (the codes) and log-variances of q(z|x) for uint8 images, in batches; log-variances None if deterministic."""
     if not vae.stochastic:
-        return encode_images(vae, images, batch_size), None
+        return encode_images(vae, images, fitting_batch(batch_size, images.shape[1:])), None
     from keras import ops
 
+    batch_size = fitting_batch(batch_size, images.shape[1:])
     parts = [vae.posterior(images[i : i + batch_size].astype(np.float32) / 255.0) for i in range(0, len(images), batch_size)]
     return tuple(np.concatenate([ops.convert_to_numpy(p[k]) for p in parts]) for k in (0, 1))  # type: ignore[return-value]
 

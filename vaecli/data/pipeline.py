@@ -50,12 +50,23 @@ def training_batches(images: np.ndarray | Stream, batch_size: int, seed: int, sh
     return for_epoch
 
 
+# A batch that is only evaluated holds at most this many pixel values: 1,000 28x28 images, 255 of 64x64 RGB.
+# Its activations, not its weights, set an evaluation's memory, and they grow with the image.
+PIXELS_PER_BATCH = 1000 * 28 * 28
+
+
+def fitting_batch(batch_size: int, image_shape) -> int:
+    """`batch_size`, or fewer for images larger than 28x28x1, so that a batch holds <= PIXELS_PER_BATCH values."""
+    return max(1, min(batch_size, PIXELS_PER_BATCH // int(np.prod(image_shape))))
+
+
 def eval_pipeline(images: np.ndarray, batch_size: int):
-    """Batches in [0, 1] in file order; the last batch may be short. Scaled per batch, so a large
-    held-out split costs its uint8 bytes only."""
+    """Batches in [0, 1] in file order (at most `batch_size`, see fitting_batch); the last may be short.
+    Scaled per batch, so a large held-out split costs its uint8 bytes only."""
     import tensorflow as tf
 
-    return tf.data.Dataset.from_tensor_slices(images).batch(batch_size).map(_scale).prefetch(tf.data.AUTOTUNE)
+    batch = fitting_batch(batch_size, images.shape[1:])
+    return tf.data.Dataset.from_tensor_slices(images).batch(batch).map(_scale).prefetch(tf.data.AUTOTUNE)
 
 
 def _scaled(images: np.ndarray):
