@@ -21,7 +21,8 @@ class DatasetConfig:
     # How the images are read, a name in vaecli/data/__init__.py's SOURCES: idx (MNIST-format files:
     # path, else system_dirs, else tensorflow-datasets' tfds_name), tfds (the catalogue), folder (a
     # tree of image files at path) or generated (rendered here from known factors: generator).
-    source: str = "idx"
+    # None: generated if a generator is named, else idx (how run folders saved before this option read).
+    source: Optional[str] = None
     path: Optional[str] = None  # idx: the directory of the four IDX files; folder: the image tree's root
     system_dirs: list[str] = field(default_factory=list)
     tfds_name: Optional[str] = None
@@ -59,6 +60,8 @@ class DatasetConfig:
     def __post_init__(self) -> None:
         from vaecli.data import SOURCES
 
+        if self.source is None:
+            self.source = "generated" if self.generator is not None else "idx"
         _choice("dataset.source", self.source, tuple(SOURCES))
         SOURCES[self.source].check(self)  # what that source needs, e.g. a path
         if self.train_size is not None:
