@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from vaecli.bench import run_benchmark
-from vaecli.bench_candidates import matmul_gflops, training_flops_per_image
+from vaecli.bench.run import run_benchmark
+from vaecli.bench.candidates import matmul_gflops, training_flops_per_image
 from vaecli.models.network_schemas import ConvNetworkConfig
 from vaecli.models.likelihoods import BernoulliConfig, MseConfig
 from vaecli.models.networks import build_vae
@@ -50,7 +50,7 @@ def test_a_short_benchmark_run(compose, tiny_mnist, tmp_path):
 
 
 def test_time_to_quality(tmp_path):
-    from vaecli.time_to_quality import time_to_quality
+    from vaecli.bench.time_to_quality import time_to_quality
     from vaecli.history import History
 
     metrics, timing = History(tmp_path / "metrics.csv"), History(tmp_path / "timing.csv")
@@ -67,7 +67,7 @@ def test_time_to_quality(tmp_path):
 
 @pytest.mark.slow
 def test_time_to_quality_table_of_real_runs(quick, tmp_path):
-    from vaecli.time_to_quality import time_to_quality_table
+    from vaecli.bench.time_to_quality import time_to_quality_table
     from vaecli.training import train
 
     for rate in ("1e-4", "1e-3"):
@@ -80,7 +80,7 @@ def test_time_to_quality_table_of_real_runs(quick, tmp_path):
 
 
 def test_the_sweep_benchmark_times_the_same_sweep_serial_and_on_joblib(compose, tmp_path):
-    from vaecli.bench_sweep import sweep_command
+    from vaecli.bench.sweep import sweep_command
 
     cfg = compose("dataset=mnist", "dataset.path=/data/mnist", "sweep.jobs=3", "sweep.images=500", config_name="bench")
     serial, parallel = sweep_command(cfg, tmp_path, False), sweep_command(cfg, tmp_path, True)
@@ -94,10 +94,10 @@ def test_without_pytorch_the_peer_is_skipped_with_a_note(monkeypatch):
 
     import numpy as np
 
-    from vaecli.bench import TORCH_MISSING, table
-    from vaecli.bench_candidates import torch_candidate
+    from vaecli.bench.run import TORCH_MISSING, table
+    from vaecli.bench.candidates import torch_candidate
 
-    monkeypatch.setitem(sys.modules, "vaecli.bench_torch", None)  # as if PyTorch were not installed
+    monkeypatch.setitem(sys.modules, "vaecli.bench.torch_peer", None)  # as if PyTorch were not installed
     assert torch_candidate(np.zeros((200, 28, 28, 1), np.uint8), 100, 2) is None
     report = {"machine": {"matmul_gflops": 1.0, "cpus": 2}, "results": {}, "skipped": [TORCH_MISSING]}
     assert "torch/elbo skipped: PyTorch is not installed (pip install -e '.[torch]')" in table(report)

@@ -16,7 +16,7 @@ from vaecli.models.objectives.elbo import ElboConfig
 @pytest.fixture(scope="module")
 def bench_torch():
     try:
-        from vaecli import bench_torch
+        from vaecli.bench import torch_peer as bench_torch
     except ImportError:
         missing("PyTorch is not installed (pip install -e '.[torch]')")
     return bench_torch
@@ -34,7 +34,7 @@ def test_the_pytorch_peer_has_vaeclis_layers_and_trains(bench_torch):
 
 
 def test_the_standalone_command_needs_no_tensorflow(bench_torch):
-    code = ("import sys; from vaecli.bench_torch import main; r = main(['--images', '200', '--rounds', '1']); "
+    code = ("import sys; from vaecli.bench.torch_peer import main; r = main(['--images', '200', '--rounds', '1']); "
             "assert r['median_images_per_s'] > 0 and r['parameters'] == 69989; "
             "assert not {'tensorflow', 'keras', 'omegaconf'} & set(sys.modules), 'imported TensorFlow'")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -10,13 +10,13 @@ from vaecli.commands import hydra_command
 
 
 def bench(config) -> None:
-    from vaecli.bench import run_benchmark
-    from vaecli.time_to_quality import time_to_quality_table
+    from vaecli.bench.run import run_benchmark
+    from vaecli.bench.time_to_quality import time_to_quality_table
 
     if config.time_to_quality:
         print(time_to_quality_table([Path(d) for d in config.time_to_quality]))
     elif config.sweep.jobs:
-        from vaecli.bench_sweep import run_sweep_benchmark
+        from vaecli.bench.sweep import run_sweep_benchmark
 
         run_sweep_benchmark(config, Path(HydraConfig.get().runtime.output_dir))
     else:

@@ -5,9 +5,9 @@ In one process, on the same real images, architecture and batch size:
   tutorial/elbo             TensorFlow's CVAE tutorial style: a tf.function per batch, the loss fetched
                             to the host every step, no prefetch;
   seeds/elbo                the seeds' style: eager execution in float64;
-  torch/elbo                the same model in a plain PyTorch loop (vaecli.bench_torch), where PyTorch is installed;
+  torch/elbo                the same model in a plain PyTorch loop (vaecli.bench.torch_peer), where PyTorch is installed;
 and any vaecli variants the config names (XLA, bfloat16, one step per call, a network layout, ...);
-the candidates themselves live in vaecli/bench_candidates.py. Candidates take turns epoch by epoch (interleaved), so
+the candidates themselves live in vaecli/bench/candidates.py. Candidates take turns epoch by epoch (interleaved), so
 a slow spell of a shared machine hits all of them alike; each reports the median images/s of its
 timed epochs. Also measured in the same run: the fp32 matrix-multiply rate (the machine's practical
 peak), each model's training FLOPs per image from its layer shapes, the share of time spent waiting
@@ -30,9 +30,9 @@ import keras
 import psutil
 import tensorflow as tf
 
-from vaecli.bench_candidates import (default_config, matmul_gflops, seeds_candidate, torch_candidate, tutorial_candidate,
+from vaecli.bench.candidates import (default_config, matmul_gflops, seeds_candidate, torch_candidate, tutorial_candidate,
                                      vaecli_candidate)
-from vaecli.bench_layers import layer_table, layer_times
+from vaecli.bench.layers import layer_table, layer_times
 from vaecli.config import BenchConfig, TrainerConfig
 from vaecli.data import load_dataset
 from vaecli.files import atomic_write_text

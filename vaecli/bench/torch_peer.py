@@ -5,7 +5,7 @@ closed-form KL, Adam 1e-3, shuffled batches of uint8 images scaled on the fly; t
 the host once per epoch, as vaecli's loop reads it once per compiled call. It needs only torch and
 numpy (no TensorFlow), so it also runs alone on a machine with a GPU:
 
-    python -m vaecli.bench_torch --device cuda --batch-size 100 [--data DIR_OF_IDX_FILES] [--precision bf16]
+    python -m vaecli.bench.torch_peer --device cuda --batch-size 100 [--data DIR_OF_IDX_FILES] [--precision bf16]
 
 prints images/s per timed epoch and their median. `pip install -e ".[torch]"` installs PyTorch.
 """
@@ -112,7 +112,7 @@ def read_idx_images(directory: Path) -> np.ndarray:
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m vaecli.bench_torch", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m vaecli.bench.torch_peer", description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ...")
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--data", type=Path, help="a folder with train-images-idx3-ubyte(.gz); default: random 28x28 images")

@@ -11,7 +11,7 @@ import time
 
 import tensorflow as tf
 
-from vaecli.bench_candidates import _forward_flops
+from vaecli.bench.candidates import _forward_flops
 from vaecli.models.layouts import apply_on_blocks, supports
 from vaecli.models.likelihoods import BernoulliConfig
 from vaecli.models.network_schemas import ConvNetworkConfig

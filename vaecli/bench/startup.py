@@ -1,4 +1,4 @@
-"""Where a short `vae` process spends its time: `python -m vaecli.bench_startup train [overrides]`.
+"""Where a short `vae` process spends its time: `python -m vaecli.bench.startup train [overrides]`.
 
 Runs the command in this process, with timestamps (seconds since the process started) around the
 phases that many short sweep jobs pay again and again: composing the config, importing TensorFlow,

@@ -196,9 +196,9 @@ def seeds_candidate(images: np.ndarray, batch_size: int, latent_dim: int, batche
 
 
 def torch_candidate(images: np.ndarray, batch_size: int, latent_dim: int) -> Candidate | None:
-    """The PyTorch peer (vaecli.bench_torch) on the CPU with PyTorch's default threads, or None without PyTorch."""
+    """The PyTorch peer (vaecli.bench.torch_peer) on the CPU with PyTorch's default threads, or None without PyTorch."""
     try:
-        from vaecli.bench_torch import TorchTrainer
+        from vaecli.bench.torch_peer import TorchTrainer
     except ImportError:
         return None
     trainer = TorchTrainer(images, batch_size, latent_dim)

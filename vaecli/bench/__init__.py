@@ -1,0 +1,12 @@
+"""`vae bench`: what training costs here, measured.
+
+run.py        the benchmark: candidates interleaved epoch by epoch, images/s, share of the matmul rate, memory
+candidates.py what it times (vaecli, the tutorial loop, the seeds' loop, the PyTorch peer) and their FLOPs
+layers.py     per-layer forward+backward times, plain and in block form
+sweep.py      serial vs joblib sweeps of the same jobs (`vae bench sweep.jobs=N`)
+time_to_quality.py  the time-to-quality table (`vae bench time_to_quality=[DIR ...]`)
+startup.py    where a short `vae` process spends its time (`python -m vaecli.bench.startup train ...`)
+torch_peer.py the PyTorch peer, torch and numpy only (`python -m vaecli.bench.torch_peer --device cuda`)
+
+This file imports nothing, so the PyTorch peer runs where TensorFlow is not installed.
+"""
