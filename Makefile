@@ -34,7 +34,7 @@ train: install data
 	$(BIN)/vae train model=mmd dataset=fashion $(ARGS)
 
 test: install data browser
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n auto --maxprocesses=8 --dist loadfile $(ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

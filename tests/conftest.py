@@ -161,3 +161,4 @@ def small_vae(model: str = "elbo", likelihood: str | None = None, latent_dim: in
     likelihood_cfg = LIKELIHOODS[likelihood or objective.likelihoods[0]].Config()
     network = ConvNetworkConfig(encoder_filters=[4], decoder_filters=[4], decoder_base_channels=2)
     return build_vae(objective.Config(**options), network, likelihood_cfg, latent_dim, shape)
+
