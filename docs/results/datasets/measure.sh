@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Seconds per epoch and peak memory (RSS) of one-epoch runs, one per dataset that exists offline:
-# train only (trainer.eval_at_end=false), then `vae eval` of the same run. Writes measure.log here.
-#   bash docs/results/datasets/measure.sh
+# train only (trainer.eval_at_end=false), and with EVAL=1 then `vae eval` of the same run. Writes measure.log here.
+#   [EVAL=1] bash docs/results/datasets/measure.sh
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 LOG=docs/results/datasets/measure.log
@@ -25,7 +25,7 @@ run() {  # name, overrides...
   rm -rf "$dir"
   /usr/bin/time -f "$name train: peak RSS %M KB, %e s wall" .venv/bin/vae train model=elbo latent_dim=10 trainer.epochs=1 \
     trainer.quiet=true trainer.eval_at_end=false hydra.run.dir="$dir" "$@" 2>&1 | grep -E "^data:|epoch 1/1|peak RSS"
-  /usr/bin/time -f "$name eval: peak RSS %M KB, %e s wall" .venv/bin/vae eval run="$dir" 2>&1 | grep -E "peak RSS"
+  [ -z "${EVAL:-}" ] || /usr/bin/time -f "$name eval: peak RSS %M KB, %e s wall" .venv/bin/vae eval run="$dir" 2>&1 | grep -E "peak RSS"
 }
 {
   echo "# $(date -u +%F), $(nproc) cores; model=elbo latent_dim=10, 1 epoch"
