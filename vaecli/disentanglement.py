@@ -194,12 +194,9 @@ def disentanglement_metrics(encode: Encoder, source: FactorSource, seed: int = 0
     data_rng, fvae_rng, bvae_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
     f_train, f_test = source.sample_factors(cfg.n_train, data_rng), source.sample_factors(cfg.n_test, data_rng)
     z_train, z_test = (_encode(encode, source, f, cfg.encode_batch) for f in (f_train, f_test))
-    scores = dci(z_train, f_train, z_test, f_test, cfg.dci_trees, cfg.dci_min_leaf, seed)
     groups = dict(group_size=cfg.group_size, encode_batch=cfg.encode_batch)
     return {
-        "mig": mig(z_train, f_train, cfg.mig_bins),
-        "sap": sap(z_train, f_train, z_test, f_test, cfg.sap_continuous),
-        **{f"dci_{name}": value for name, value in scores.items()},
+        **sample_metrics(z_train, f_train, z_test, f_test, seed, cfg),
         "factor_vae_score": factor_vae_score(encode, source, fvae_rng, n_train=cfg.factor_vae_train,
                                              n_eval=cfg.factor_vae_eval, threshold=cfg.factor_vae_threshold,
                                              variances=z_train.var(axis=0, ddof=1), **groups),

@@ -45,7 +45,7 @@ def load(cfg: DatasetConfig, seed: int, remedies: list[str] | None = None) -> Lo
     factor_keys = list(cfg.factor_keys or [])
     names = tuple(key.removeprefix("label_") for key in factor_keys)
     sizes = tuple(int(features[key].num_classes) for key in factor_keys)
-    label_names = _class_names(features, cfg, names)
+    label_names = _class_names(features, cfg)
     grid = None
     if sizes and train.count == int(np.prod(sizes)) and train.nbytes() <= cfg.memory_limit_mb * 2**20:
         train = train.read()  # the whole grid, held: sampled by factor for the disentanglement metrics
@@ -102,7 +102,7 @@ def _label_factor(cfg: DatasetConfig) -> int | None:
     return names.index(cfg.label_factor)
 
 
-def _class_names(features, cfg: DatasetConfig, factor_names: tuple[str, ...]) -> list[str] | None:
+def _class_names(features, cfg: DatasetConfig) -> list[str] | None:
     label_at = _label_factor(cfg)
     feature = features[cfg.factor_keys[label_at]] if label_at is not None else _feature(features, cfg.label_key) if cfg.label_key else None
     if feature is None:
