@@ -88,7 +88,7 @@ def compose():
     from hydra import compose as hydra_compose
     from hydra import initialize_config_module
 
-    from vaecli.config_store import register_schemas, to_object
+    from vaecli.config.store import register_schemas, to_object
 
     register_schemas()
 
@@ -152,7 +152,7 @@ def tiny_sweep(tiny_mnist, tmp_path_factory) -> Path:
 
 def small_vae(model: str = "elbo", likelihood: str | None = None, latent_dim: int = 2, shape=(8, 8, 1), **options):
     """A tiny conv VAE for `model` (registry name) with its options, and the first likelihood it takes unless named."""
-    from vaecli.models.network_schemas import ConvNetworkConfig
+    from vaecli.config.networks import ConvNetworkConfig
     from vaecli.models.likelihoods import LIKELIHOODS
     from vaecli.models.networks import build_vae
     from vaecli.models.objectives import get

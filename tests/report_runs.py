@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from vaecli.files import ANIMATIONS, LATENT_POINTS
+from vaecli.run.files import ANIMATIONS, LATENT_POINTS
 
 CLASSES = np.array([f"class {k}" for k in range(10)])
 COLOURS = {"elbo": (70, 110, 200), "mmd": (210, 120, 40)}
@@ -24,7 +24,7 @@ def config_yaml(model: str, seed: int) -> str:
     from hydra import compose, initialize_config_module
     from omegaconf import OmegaConf
 
-    from vaecli.config_store import register_schemas, to_object
+    from vaecli.config.store import register_schemas, to_object
 
     register_schemas()
     with initialize_config_module(version_base="1.3", config_module="vaecli.conf"):

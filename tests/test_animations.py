@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from conftest import small_vae
-from vaecli import frames
-from vaecli.files import ANIMATIONS, LATENT_POINTS
+from vaecli.visual import frames
+from vaecli.run.files import ANIMATIONS, LATENT_POINTS
 
 
 def test_mosaic_tiles_enlarges_and_separates():
@@ -50,7 +50,7 @@ def test_gif_bytes_loop_forever_with_every_frame(channels):
 @pytest.mark.parametrize("shape, latent_dim, class_names", [((8, 8, 3), 3, ("all",)), ((8, 8, 1), 2, ("a", "b", "c"))])
 def test_animator_writes_the_contract_and_keeps_history_over_a_resume(compose, tmp_path, shape, latent_dim, class_names):
     """RGB with one class (no labels) and latent_dim > 2 (the figures' PCA plane); greyscale with classes in 2-D."""
-    from vaecli.animations import HISTORY, LATENT_POINTS_N, Animator
+    from vaecli.visual.run_animations import HISTORY, LATENT_POINTS_N, Animator
 
     cfg = compose("figures.scatter_points=100", f"seed={latent_dim}")
     rng = np.random.default_rng(0)
@@ -78,7 +78,7 @@ def test_animator_writes_the_contract_and_keeps_history_over_a_resume(compose, t
 
 
 def test_animations_can_be_turned_off(compose, tmp_path):
-    from vaecli.animations import Animator
+    from vaecli.visual.run_animations import Animator
 
     data = SimpleNamespace(test_images=np.zeros((4, 8, 8, 1), np.uint8), test_labels=np.zeros(4, int), class_names=("all",))
     vae = small_vae(shape=(8, 8, 1))
@@ -89,7 +89,7 @@ def test_animations_can_be_turned_off(compose, tmp_path):
 
 def test_a_run_without_history_still_writes_its_latent_points(compose, tmp_path):
     """A resumed run whose history was lost and that trains no further epoch (early stopping) draws once more."""
-    from vaecli.animations import Animator
+    from vaecli.visual.run_animations import Animator
 
     data = SimpleNamespace(test_images=np.zeros((4, 8, 8, 1), np.uint8), test_labels=np.zeros(4, int), class_names=("all",))
     vae = small_vae(shape=(8, 8, 1))

@@ -6,7 +6,7 @@ import pytest
 
 from vaecli.bench.run import run_benchmark
 from vaecli.bench.candidates import matmul_gflops, training_flops_per_image
-from vaecli.models.network_schemas import ConvNetworkConfig
+from vaecli.config.networks import ConvNetworkConfig
 from vaecli.models.likelihoods import BernoulliConfig, MseConfig
 from vaecli.models.networks import build_vae
 from vaecli.models.objectives.elbo import ElboConfig
@@ -51,7 +51,7 @@ def test_a_short_benchmark_run(compose, tiny_mnist, tmp_path):
 
 def test_time_to_quality(tmp_path):
     from vaecli.bench.time_to_quality import time_to_quality
-    from vaecli.history import History
+    from vaecli.run.history import History
 
     metrics, timing = History(tmp_path / "metrics.csv"), History(tmp_path / "timing.csv")
     for epoch, value in enumerate([-300, -280, -270, -271, -269.5, -270, -270.2, -270.1], start=1):
@@ -68,7 +68,7 @@ def test_time_to_quality(tmp_path):
 @pytest.mark.slow
 def test_time_to_quality_table_of_real_runs(quick, tmp_path):
     from vaecli.bench.time_to_quality import time_to_quality_table
-    from vaecli.training import train
+    from vaecli.train.loop import train
 
     for rate in ("1e-4", "1e-3"):
         train(quick("model=elbo", "trainer.epochs=4", "trainer.batch_size=100", f"trainer.learning_rate={rate}",
@@ -80,7 +80,7 @@ def test_time_to_quality_table_of_real_runs(quick, tmp_path):
 
 
 def test_the_sweep_benchmark_times_the_same_sweep_serial_and_on_joblib(compose, tmp_path):
-    from vaecli.bench.sweep import sweep_command
+    from vaecli.bench.sweep_speedup import sweep_command
 
     cfg = compose("dataset=mnist", "dataset.path=/data/mnist", "sweep.jobs=3", "sweep.images=500", config_name="bench")
     serial, parallel = sweep_command(cfg, tmp_path, False), sweep_command(cfg, tmp_path, True)

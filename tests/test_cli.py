@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vaecli.history import read_metrics
+from vaecli.run.history import read_metrics
 
 VAE = shutil.which("vae", path=str(Path(sys.executable).parent)) or "vae"
 
@@ -179,7 +179,7 @@ def test_each_command_help_describes_that_command(command, says):
     """Hydra renders hydra.help of the command's own config; its header and examples name that command only."""
     from hydra import compose, initialize_config_module
 
-    from vaecli.config_store import register_schemas
+    from vaecli.config.store import register_schemas
 
     register_schemas()
     with initialize_config_module(version_base="1.3", config_module="vaecli.conf"):

@@ -119,7 +119,7 @@ def test_idx_dataset_needs_a_path(compose):
 def test_a_run_saved_before_networks_were_a_group_still_loads(compose, tmp_path, model, likelihood):
     from omegaconf import OmegaConf
 
-    from vaecli.config_store import load_train_config
+    from vaecli.config.store import load_train_config
 
     saved = OmegaConf.to_container(OmegaConf.structured(compose(f"model={model}")))
     saved.pop("network"), saved.pop("likelihood")

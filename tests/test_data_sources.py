@@ -4,7 +4,7 @@ folders of real Fashion-MNIST images written as PNG files."""
 import numpy as np
 import pytest
 
-from vaecli.config import DatasetConfig
+from vaecli.config.schemas import DatasetConfig
 from vaecli.data import Stream, load_dataset, training_batches
 from vaecli.data.idx import read_idx_dir
 from vaecli.errors import ConfigError, DataError
@@ -131,7 +131,7 @@ def test_folder_bad_input_names_the_problem(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["cifar10", "celeba"])
 def test_training_runs_on_tfds_mock_data(compose, mock_tfds, tmp_path, name):
-    from vaecli.training import train
+    from vaecli.train.loop import train
 
     small = {"cifar10": ["network.encoder_filters=[8,8]", "network.decoder_filters=[8,8]"],  # network=conv
              "celeba": ["network.encoder_filters=[8,8,8,8]", "network.decoder_filters=[8,8,8]", "network.hidden_units=16"]}
@@ -149,7 +149,7 @@ def test_training_runs_on_tfds_mock_data(compose, mock_tfds, tmp_path, name):
 
 @pytest.mark.slow
 def test_training_runs_on_a_folder_of_real_images(compose, fashion_pngs, tmp_path):
-    from vaecli.training import train
+    from vaecli.train.loop import train
 
     root, _ = fashion_pngs
     cfg = compose("dataset=folder", f"dataset.path={root}", "trainer.epochs=1", "trainer.batch_size=50", "trainer.quiet=true",
@@ -159,7 +159,7 @@ def test_training_runs_on_a_folder_of_real_images(compose, fashion_pngs, tmp_pat
 
 
 def test_latent_scatter_of_an_unlabelled_dataset_is_one_colour():
-    from vaecli import plots
+    from vaecli.visual import plots
 
     codes = np.random.default_rng(0).normal(size=(50, 2))
     fig = plots.latent_scatter(codes, np.zeros(50, np.int64), ("all",), "unlabelled")

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from vaecli import disentanglement as dis
-from vaecli.disentanglement import DisentanglementConfig
+from vaecli.evaluate import disentanglement as dis
+from vaecli.evaluate.disentanglement import DisentanglementConfig
 
 SIZES = (3, 6, 10, 8)
 CHANCE = 1 / len(SIZES)  # FactorVAE and beta-VAE scores of codes that ignore the factors

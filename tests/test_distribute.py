@@ -43,8 +43,8 @@ def in_two_device_process(task: str, payload: dict, timeout: int = 600) -> dict:
 def test_mirrored_on_one_device_fails_in_one_line():
     import tensorflow as tf
 
-    from vaecli.config import TrainerConfig
-    from vaecli.distribute import make_strategy
+    from vaecli.config.schemas import TrainerConfig
+    from vaecli.train.distribute import make_strategy
 
     gpus = tf.config.list_logical_devices("GPU")
     if len(gpus) >= 2:  # a machine with several GPUs mirrors them
@@ -56,16 +56,16 @@ def test_mirrored_on_one_device_fails_in_one_line():
 
 
 def test_mirrored_refuses_jit_compile():
-    from vaecli.config import TrainerConfig
-    from vaecli.distribute import make_strategy
+    from vaecli.config.schemas import TrainerConfig
+    from vaecli.train.distribute import make_strategy
 
     with pytest.raises(ConfigError, match="jit_compile=true does not combine with trainer.strategy=mirrored"):
         make_strategy(TrainerConfig(strategy="mirrored", jit_compile=True))
 
 
 def test_every_strategy_of_the_schema_is_built():
-    from vaecli.config import STRATEGIES
-    from vaecli.distribute import STRATEGIES as BUILT
+    from vaecli.config.schemas import STRATEGIES
+    from vaecli.train.distribute import STRATEGIES as BUILT
 
     assert tuple(BUILT) == STRATEGIES
 
@@ -108,8 +108,8 @@ def test_mirrored_training_matches_one_device_and_resumes_either_way(tiny_mnist,
     assert outcomes[:5] == ["finished"] * 5
     assert outcomes[5].startswith("TrainingError: non-finite") and "at epoch 1, step" in outcomes[5]
 
-    from vaecli.history import read_metrics
-    from vaecli.training import load_model
+    from vaecli.run.history import read_metrics
+    from vaecli.train.loop import load_model
 
     one = read_metrics(tmp_path / "one" / "metrics.csv")
     for name in ("mirrored_then_one", "one_then_mirrored"):
@@ -138,7 +138,7 @@ def _split_cpu() -> None:
 def _compose(*overrides: str):
     from hydra import compose, initialize_config_module
 
-    from vaecli.config_store import register_schemas, to_object
+    from vaecli.config.store import register_schemas, to_object
 
     register_schemas()
     with initialize_config_module(version_base="1.3", config_module="vaecli.conf"):
@@ -149,7 +149,7 @@ def _compare(models) -> dict:
     """Loss parts, summed gradients and evaluation of each objective on one batch, one device vs two."""
     import tensorflow as tf
 
-    from vaecli.steps import build_steps
+    from vaecli.train.build import build_steps
 
     images = np.random.default_rng(0).uniform(size=(37, 28, 28, 1)).astype(np.float32)
     x = tf.constant(images[:15])  # split 8 + 7
@@ -181,7 +181,7 @@ def _compare(models) -> dict:
 def _train(jobs) -> dict:
     """Train each (run_dir, overrides) in turn; 'finished' or the error's type and message for each."""
     from vaecli.errors import VaeError
-    from vaecli.training import train
+    from vaecli.train.loop import train
 
     outcomes = []
     for run_dir, overrides in jobs:

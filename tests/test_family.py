@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from vaecli.evaluation import evaluate_run
-from vaecli.history import read_metrics
+from vaecli.evaluate.finished_run import evaluate_run
+from vaecli.run.history import read_metrics
 from vaecli.models.objectives import OBJECTIVES, Context
-from vaecli.training import train
+from vaecli.train.loop import train
 
 PAIRS = [(name, likelihood) for name, cls in OBJECTIVES.items() for likelihood in cls.likelihoods
          if not (name == "infovae" and likelihood == "mse")]  # mse needs infovae's deterministic corner: below

@@ -3,8 +3,8 @@
 import pytest
 
 from vaecli.data import load_dataset
-from vaecli.history import read_metrics
-from vaecli.training import train
+from vaecli.run.history import read_metrics
+from vaecli.train.loop import train
 
 
 def test_system_copy_is_found_without_a_path(compose, fashion):

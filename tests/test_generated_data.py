@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from conftest import small_vae, write_idx_dir
-from vaecli import figures, plots
-from vaecli.config import DatasetConfig
+from vaecli.visual import run_figures as figures
+from vaecli.visual import plots
+from vaecli.config.schemas import DatasetConfig
 from vaecli.data import load_dataset
 from vaecli.errors import ConfigError
 from vaecli.data.generated import DSprites, render
@@ -146,8 +147,8 @@ def test_factor_figures_draw_grey_and_colour(channels):
 
 @pytest.mark.slow
 def test_tiny_run_reports_disentanglement_and_draws_the_factor_figures(compose, tmp_path):
-    from vaecli.evaluation import evaluate_run
-    from vaecli.training import train
+    from vaecli.evaluate.finished_run import evaluate_run
+    from vaecli.train.loop import train
 
     cfg = compose(
         "model=beta_vae", "dataset=dsprites", "network=conv64", "latent_dim=4", "dataset.generated_train=1000",

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from vaecli.models.layouts import apply_on_blocks, plan_axis, supports
 from vaecli.models.likelihoods import BernoulliConfig
-from vaecli.models.network_schemas import ConvNetworkConfig
+from vaecli.config.networks import ConvNetworkConfig
 from vaecli.models.networks import VAE, build_vae
 from vaecli.models.objectives.elbo import ElboConfig
 
@@ -61,7 +61,7 @@ def test_the_layouts_share_weights_checkpoints_and_saved_models(tmp_path):
     optimizers = [keras.optimizers.Adam() for _ in range(2)]
     for vae, optimizer in zip((plain, blocks), optimizers):
         optimizer.build(vae.trainable_variables)
-    path = tf.train.Checkpoint(vae=plain, optimizer=optimizers[0]).write(str(tmp_path / "ckpt"))  # as vaecli.training does
+    path = tf.train.Checkpoint(vae=plain, optimizer=optimizers[0]).write(str(tmp_path / "ckpt"))  # as vaecli.train.loop does
     tf.train.Checkpoint(vae=blocks, optimizer=optimizers[1]).read(path).assert_existing_objects_matched()
     np.testing.assert_allclose(blocks(x), plain(x), rtol=1e-5, atol=1e-6)
     blocks.save(tmp_path / "model.keras")

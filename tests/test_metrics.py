@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vaecli import metrics
+from vaecli.evaluate import metrics
 from conftest import small_vae
 from vaecli.models.losses import bernoulli_log_likelihood
 

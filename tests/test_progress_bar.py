@@ -2,7 +2,7 @@
 
 import io
 
-from vaecli.progress_bar import UPDATE_SECONDS, ProgressBar, chunk_size
+from vaecli.train.progress_bar import UPDATE_SECONDS, ProgressBar, chunk_size
 
 
 def test_chunks_last_about_the_update_interval_within_bounds():

@@ -12,9 +12,9 @@ import pytest
 
 from conftest import run_vae
 from vaecli.errors import DataError
-from vaecli.files import run_lock
-from vaecli.history import read_metrics
-from vaecli.training import load_model, train
+from vaecli.run.files import run_lock
+from vaecli.run.history import read_metrics
+from vaecli.train.loop import load_model, train
 
 
 @pytest.mark.slow

@@ -16,8 +16,8 @@ import pytest
 from conftest import missing
 from report_runs import make_run, make_sweep
 from vaecli.errors import ConfigError, DataError
-from vaecli.files import LATENT_POINTS
-from vaecli.metric_names import COLUMNS
+from vaecli.run.files import LATENT_POINTS
+from vaecli.evaluate.metric_names import COLUMNS
 from vaecli.report import write_report
 from vaecli.report.tables import KEY
 

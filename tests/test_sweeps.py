@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import TINY_TRAIN, missing, run_vae
-from vaecli.history import read_metrics
+from vaecli.run.history import read_metrics
 
 TINY_JOB = [*TINY_TRAIN, "model=elbo", "trainer.quiet=true", "trainer.eval_at_end=false", "trainer.plot_every=1000",
             "figures.animations=false"]
@@ -203,7 +203,7 @@ def test_an_optuna_study_optimises_its_metric_the_right_way(preset, metric, expe
     from hydra import compose, initialize_config_module
     from omegaconf import OmegaConf
 
-    from vaecli.config_store import register_schemas
+    from vaecli.config.store import register_schemas
 
     need("hydra_plugins.hydra_optuna_sweeper", "sweep")
     register_schemas()

@@ -8,8 +8,8 @@ import tensorflow as tf
 from matplotlib.image import imread
 
 from vaecli.errors import ConfigError, TrainingError
-from vaecli.history import read_metrics
-from vaecli.training import load_model, train
+from vaecli.run.history import read_metrics
+from vaecli.train.loop import load_model, train
 
 
 def scalar_tags(run_dir):
@@ -110,7 +110,7 @@ def test_nonfinite_steps_can_be_skipped(quick, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("precision, compute_dtype", [("mixed_float16", "float16"), ("mixed_bfloat16", "bfloat16")])
 def test_mixed_precision_trains_on_cpu(quick, tmp_path, precision, compute_dtype):
-    from vaecli.steps import build_steps
+    from vaecli.train.build import build_steps
 
     # 300 images: CPUs have no float16 arithmetic, so TensorFlow emulates it, slowly.
     cfg = quick("model=elbo", "trainer.epochs=2", f"trainer.precision={precision}", "trainer.learning_rate=1e-3",
@@ -154,8 +154,8 @@ def test_early_stopping_keeps_the_best_epoch_and_resumes(quick, tmp_path):
 def test_early_stopping_restores_every_weight_of_the_best_epoch(tmp_path):
     """Regression: the conv stacks live in Keras lists, which tf.train.Checkpoint(vae=...) alone does not save."""
     from conftest import small_vae
-    from vaecli.config import EarlyStoppingConfig
-    from vaecli.early_stopping import EarlyStopping
+    from vaecli.config.schemas import EarlyStoppingConfig
+    from vaecli.train.early_stopping import EarlyStopping
 
     vae = small_vae("elbo", latent_dim=2)
     stopper = EarlyStopping(EarlyStoppingConfig(patience=1), tmp_path, vae, [])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from vaecli.history import read_metrics
+from vaecli.run.history import read_metrics
 
 # The reconstruction part of the loss, not the whole loss: it is the part both models share, and
 # the MMD estimate's bias depends on the batch size, which differs between training and testing.

@@ -14,15 +14,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vaecli.config import TrainConfig, TrainerConfig
+from vaecli.config.schemas import TrainConfig, TrainerConfig
 from vaecli.data import training_batches
 from vaecli.models.likelihoods import BernoulliConfig
 from vaecli.models.losses import log_normal_pdf
-from vaecli.models.network_schemas import ConvNetworkConfig
+from vaecli.config.networks import ConvNetworkConfig
 from vaecli.models.networks import build_vae
 from vaecli.models.objectives import OBJECTIVES
 from vaecli.models.objectives.elbo import ElboConfig
-from vaecli.steps import build_steps
+from vaecli.train.build import build_steps
 
 # ---------------------------------------------------------------- the machine and the model
 

@@ -1,7 +1,7 @@
 """`vae bench`: vaecli's training throughput beside two baselines, as a share of this machine's arithmetic.
 
 In one process, on the same real images, architecture and batch size:
-  vaecli/elbo, vaecli/mmd   vaecli's own compiled training steps and input pipeline (vaecli.steps);
+  vaecli/elbo, vaecli/mmd   vaecli's own compiled training steps and input pipeline (vaecli.train.steps);
   tutorial/elbo             TensorFlow's CVAE tutorial style: a tf.function per batch, the loss fetched
                             to the host every step, no prefetch;
   seeds/elbo                the seeds' style: eager execution in float64;
@@ -33,9 +33,9 @@ import tensorflow as tf
 from vaecli.bench.candidates import (default_config, matmul_gflops, seeds_candidate, torch_candidate, tutorial_candidate,
                                      vaecli_candidate)
 from vaecli.bench.layers import layer_table, layer_times
-from vaecli.config import BenchConfig, TrainerConfig
+from vaecli.config.schemas import BenchConfig, TrainerConfig
 from vaecli.data import load_dataset
-from vaecli.files import atomic_write_text
+from vaecli.run.files import atomic_write_text
 
 log = logging.getLogger(__name__)
 TORCH_MISSING = "torch/elbo skipped: PyTorch is not installed (pip install -e '.[torch]')"

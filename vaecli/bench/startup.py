@@ -65,13 +65,14 @@ def _watch_first_call(module) -> None:
 
 
 PHASES = {  # module -> what to wrap once it has loaded
-    "vaecli.config_store": lambda m: _timed(m, "to_object", "config check"),
+    "vaecli.config.store": lambda m: _timed(m, "to_object", "config check"),
     "vaecli.quiet_tf": lambda m: _timed(m, "import_tensorflow_quietly", "import tensorflow"),
     "vaecli.data": lambda m: _timed(m, "load_dataset", "load data"),
-    "vaecli.steps": lambda m: (_timed(m, "build_steps", "build model and steps"), _watch_first_call(m)),
-    "vaecli.training": lambda m: _timed(m, "train", "train"),
-    "vaecli.figures": lambda m: _timed(m, "draw", "figures"),
-    "vaecli.evaluation": lambda m: _timed(m, "evaluate_run", "eval at end"),
+    "vaecli.train.build": lambda m: _timed(m, "build_steps", "build model and steps"),
+    "vaecli.train.steps": _watch_first_call,
+    "vaecli.train.loop": lambda m: _timed(m, "train", "train"),
+    "vaecli.visual.run_figures": lambda m: _timed(m, "draw", "figures"),
+    "vaecli.evaluate.finished_run": lambda m: _timed(m, "evaluate_run", "eval at end"),
 }
 
 

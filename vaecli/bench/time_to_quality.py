@@ -15,7 +15,7 @@ from vaecli.errors import DataError
 
 def _monitor(run_dir: Path) -> tuple[str, bool]:
     """The validation metric of a run's objective, and whether higher is better (the registry's answer)."""
-    from vaecli.config_store import load_train_config
+    from vaecli.config.store import load_train_config
     from vaecli.models.objectives import get
 
     cfg = load_train_config(Path(run_dir) / "config.yaml")
@@ -31,7 +31,7 @@ def time_to_quality(run_dir: Path, metric: str, higher_is_better: bool, target: 
     early_stop: where early stopping with `patience` epochs would have stopped (and its best so far);
     target: the first epoch and seconds at which `metric` reached `target`, if given (None if never).
     """
-    from vaecli.history import read_metrics
+    from vaecli.run.history import read_metrics
 
     rows = read_metrics(Path(run_dir) / "metrics.csv")
     elapsed = np.cumsum([row["seconds"] for row in read_metrics(Path(run_dir) / "timing.csv")])

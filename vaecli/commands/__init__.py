@@ -17,8 +17,8 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from vaecli.commands.run_folder import remove_unused_run_folder
-from vaecli.config_store import register_schemas, to_object
+from vaecli.run.new_folder import remove_unused_run_folder
+from vaecli.config.store import register_schemas, to_object
 from vaecli.errors import Interrupted, VaeError
 from vaecli.sweep import callback
 from vaecli.sweep.job import run_sweep_job

@@ -16,7 +16,7 @@ def bench(config) -> None:
     if config.time_to_quality:
         print(time_to_quality_table([Path(d) for d in config.time_to_quality]))
     elif config.sweep.jobs:
-        from vaecli.bench.sweep import run_sweep_benchmark
+        from vaecli.bench.sweep_speedup import run_sweep_benchmark
 
         run_sweep_benchmark(config, Path(HydraConfig.get().runtime.output_dir))
     else:

@@ -1,4 +1,4 @@
-"""`vae eval run=DIR [options]`: measure a finished run; vaecli.evaluation does the work."""
+"""`vae eval run=DIR [options]`: measure a finished run; vaecli.evaluate.finished_run does the work."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from vaecli.commands import hydra_command
 
 
 def evaluate(config) -> None:
-    from vaecli.evaluation import evaluate_run
+    from vaecli.evaluate.finished_run import evaluate_run
 
     evaluate_run(Path(config.run), config)
 

@@ -1,4 +1,4 @@
-"""`vae train [overrides]`: compose the config, then vaecli.training.train does the work."""
+"""`vae train [overrides]`: compose the config, then vaecli.train.loop.train does the work."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from omegaconf import OmegaConf
 
 from vaecli.commands import hydra_command
 from vaecli.errors import ConfigError, DataError
-from vaecli.files import holds_run
+from vaecli.run.files import holds_run
 from vaecli.sweep.resources import configure_devices, job_threads
 
 
@@ -18,12 +18,12 @@ def train_and_evaluate(config) -> float:
     """Train, evaluate, and return `sweep_metric`: what a Hydra sweeper (Optuna) optimises."""
     hydra_cfg = HydraConfig.get()
     configure_devices(job_threads(config.trainer.threads, hydra_cfg.launcher), config.trainer.gpu_memory_growth)
-    from vaecli.training import train
+    from vaecli.train.loop import train
 
     run_dir = Path(hydra_cfg.runtime.output_dir)
     final = train(config, run_dir)
     if config.trainer.eval_at_end:
-        from vaecli.evaluation import evaluate_run
+        from vaecli.evaluate.finished_run import evaluate_run
 
         final = {**final, **evaluate_run(run_dir, config.eval)["metrics"]}
     return float(final.get(config.sweep_metric, float("nan")))

@@ -20,7 +20,7 @@ from vaecli.data.pipeline import eval_pipeline, training_batches
 from vaecli.data.splits import Splits, Stream, finish
 
 if TYPE_CHECKING:
-    from vaecli.data.schema import DatasetConfig
+    from vaecli.config.dataset import DatasetConfig
 
 SOURCES = {"idx": idx, "tfds": tfds, "folder": folder, "generated": generated}
 

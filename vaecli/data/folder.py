@@ -23,7 +23,7 @@ from vaecli.data.splits import TEST_SEED, Loaded, Stream
 from vaecli.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
-    from vaecli.data.schema import DatasetConfig
+    from vaecli.config.dataset import DatasetConfig
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")  # what tf.io.decode_image reads
 

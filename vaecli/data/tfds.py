@@ -18,7 +18,7 @@ from vaecli.data.splits import Loaded, Stream
 from vaecli.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
-    from vaecli.data.schema import DatasetConfig
+    from vaecli.config.dataset import DatasetConfig
 
 
 def check(cfg: DatasetConfig) -> None:

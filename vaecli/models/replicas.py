@@ -27,7 +27,7 @@ def current():
 def noise(context, rng, samples: int, local_size, d: int):
     """This replica's slice of N(0, I) noise drawn for the whole batch: (samples, local_size, d).
 
-    Every replica draws the same (samples, whole batch, d) numbers (vaecli.distribute.shared_generator),
+    Every replica draws the same (samples, whole batch, d) numbers (vaecli.train.distribute.shared_generator),
     so the codes of an image do not depend on which replica holds it.
     """
     import tensorflow as tf

@@ -8,10 +8,10 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vaecli import plots
+from vaecli.visual import plots
 from vaecli.errors import ConfigError
-from vaecli.files import ANIMATIONS, LATENT_POINTS
-from vaecli.history import read_metrics
+from vaecli.run.files import ANIMATIONS, LATENT_POINTS
+from vaecli.run.history import read_metrics
 
 SETTINGS = ["model", "dataset", "latent_dim", "variant", "train_size", "epochs"]
 
@@ -51,7 +51,7 @@ def find_runs(folders: list[Path]) -> list[Run]:
 
 
 def _load_run(path: Path) -> Run:
-    from vaecli.config_store import load_train_config
+    from vaecli.config.store import load_train_config
 
     cfg = load_train_config(path / "config.yaml")
     settings = {

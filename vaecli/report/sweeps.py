@@ -1,7 +1,7 @@
 """The report's view of a sweep folder: how its jobs went, and an Optuna study's results.
 
 Failed jobs leave no metrics, so the run tables cannot show them; their status files
-(vaecli.sweep.status) can. An Optuna sweep adds the sweeper's optimization_results.yaml (best
+(vaecli.run.status) can. An Optuna sweep adds the sweeper's optimization_results.yaml (best
 parameters and value) and vaecli's trials.csv (every trial of the study).
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from vaecli.sweep import status
+from vaecli.run import status
 
 
 def sweep_summary(sweep_dir: Path) -> str:

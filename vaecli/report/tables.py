@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from vaecli.errors import ConfigError
-from vaecli.metric_names import COLUMNS, OBJECTIVE_SETTINGS, OWN_SCALE
+from vaecli.evaluate.metric_names import COLUMNS, OBJECTIVE_SETTINGS, OWN_SCALE
 
 from .runs import SETTINGS, Run, plural, varying
 

@@ -1,7 +1,7 @@
 """The Hydra callback that runs in the launching process of every `vae train -m` (conf/hydra/vaecli.yaml).
 
 Jobs may run in other processes or on other machines, so the callback learns how they went from
-their status files (vaecli.sweep.status), not from memory: after the sweep it names each failed job
+their status files (vaecli.run.status), not from memory: after the sweep it names each failed job
 and its folder in one line, and `vae` then exits non-zero. For an Optuna sweep it also writes the
 study's trials to <sweep>/trials.csv, beside the sweeper's own optimization_results.yaml.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 
 from hydra.experimental.callback import Callback
 
-from vaecli.files import atomic_write_text
-from vaecli.sweep import status
+from vaecli.run.files import atomic_write_text
+from vaecli.run import status
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from vaecli.errors import Interrupted, one_line_message
-from vaecli.sweep import status
+from vaecli.run import status
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
 
-from vaecli.files import holds_run
+from vaecli.run.files import holds_run
 
 log = logging.getLogger(__name__)
 

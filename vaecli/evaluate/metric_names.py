@@ -23,7 +23,7 @@ COLUMNS = [
     ("prior_mmd", "MMD to prior", "lower"),
     ("code_mean_norm", "|code mean|", "lower"),
     ("active_units", "active units", "higher"),
-    # Datasets with known factors (vaecli/disentanglement.py): all in [0, 1], 1 for a code that is the factors.
+    # Datasets with known factors (vaecli/evaluate/disentanglement.py): all in [0, 1], 1 for a code that is the factors.
     ("mig", "MIG", "higher"),
     ("sap", "SAP", "higher"),
     ("dci_disentanglement", "DCI disentanglement", "higher"),

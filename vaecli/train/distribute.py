@@ -7,7 +7,7 @@ replica, and the optimizer sums the replicas' gradients into the whole batch's g
 non-finite check, the running means and a saved bad batch therefore behave as on one device, and
 a checkpoint resumes on any number of devices (variables are saved by name, not by device).
 
-trainer.strategy=default makes no strategy at all: the one-device code path of vaecli.steps runs
+trainer.strategy=default makes no strategy at all: the one-device code path of vaecli.train.steps runs
 exactly as it would without this module.
 """
 
@@ -19,7 +19,7 @@ import logging
 import tensorflow as tf
 
 from vaecli.errors import ConfigError, require
-from vaecli.steps import Steps
+from vaecli.train.steps import Steps
 
 log = logging.getLogger(__name__)
 

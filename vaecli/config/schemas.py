@@ -1,7 +1,7 @@
 """Structured-config schemas: every option vaecli reads, its type, default and valid range.
 
 The YAML files in conf/ choose values; these dataclasses say what a value may be.
-Hydra checks types while it composes the config; `vaecli.config_store.to_object` builds
+Hydra checks types while it composes the config; `vaecli.config.store.to_object` builds
 the dataclasses, whose `__post_init__` checks ranges, so a bad value stops the run
 with a one-line `ConfigError` before any data is loaded.
 """
@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from omegaconf import MISSING
 
-from vaecli.data.schema import DatasetConfig  # noqa: F401  (the dataset group's schema, beside its sources)
+from vaecli.config.dataset import DatasetConfig  # noqa: F401  (the dataset group's schema, beside its sources)
 from vaecli.errors import require as _require
 from vaecli.errors import require_choice as _choice
 from vaecli.errors import require_positive as _positive
@@ -51,7 +51,7 @@ class TrainerConfig:
     quiet: bool = False  # no progress bar, one summary line per epoch (for sweeps and logs)
     jit_compile: bool = False  # XLA for the training step; helps on GPUs, not on this CPU
     # float32 | mixed_bfloat16 | mixed_float16 | auto (mixed_bfloat16 where the GPU, compute capability >= 8.0,
-    # or the CPU, AVX512-BF16/AMX, has fast bfloat16; else float32; vaecli/precision.py). float32 stays the
+    # or the CPU, AVX512-BF16/AMX, has fast bfloat16; else float32; vaecli/train/precision.py). float32 stays the
     # default: a study compares losses across runs and machines, and bfloat16 changes the arithmetic
     # (it was 1.2x faster here: README, Performance). The saved config.yaml holds what auto chose.
     precision: str = "float32"
@@ -79,7 +79,7 @@ class TrainerConfig:
         _positive("trainer.eval_batch_size", self.eval_batch_size, "1000")
         _positive("trainer.keep_checkpoints", self.keep_checkpoints, "3")
         if self.precision == "auto":
-            from vaecli.precision import auto_precision
+            from vaecli.train.precision import auto_precision
 
             self.precision = auto_precision()
         _choice("trainer.precision", self.precision, (*PRECISIONS, "auto"))
@@ -97,7 +97,7 @@ class FiguresConfig:
     sample_grid: int = 8  # random prior samples, sample_grid x sample_grid
     reconstructions: int = 10  # test images shown above their reconstructions
     scatter_points: int = 10000  # test codes in the latent scatter (all of a 10k test split)
-    # animations/*.gif and latent_points.npz (vaecli/animations.py): a few seconds per plot on a CPU; false skips them
+    # animations/*.gif and latent_points.npz (vaecli/visual/run_animations.py): a few seconds per plot on a CPU; false skips them
     animations: bool = True
 
     def __post_init__(self) -> None:
@@ -148,7 +148,7 @@ class EvalConfig:
     mmd_samples: int = 2000  # codes and N(0, I) draws for the prior-fit MMD
     confidence: float = 0.9  # a decoded grid cell counts as a recognisable object at this confidence
     batch_size: int = 500
-    # Datasets with known factors: the disentanglement metrics' sample counts (vaecli/disentanglement.py).
+    # Datasets with known factors: the disentanglement metrics' sample counts (vaecli/evaluate/disentanglement.py).
     disentanglement: DisentanglementConfig = field(default_factory=DisentanglementConfig)
     classifier_cache: Optional[str] = None  # None: ~/.cache/vaecli/classifiers ($VAECLI_CACHE, $XDG_CACHE_HOME)
 
@@ -178,7 +178,7 @@ class TrainConfig:
     resume: Optional[str] = None  # a run folder to continue from its last checkpoint
     # What `vae train` returns to a sweeper (Optuna optimises it): a column of the last epoch's
     # metrics.csv (test/loss, test/elbo, ...) or a `vae eval` metric (knn5_accuracy, prior_mmd, ...;
-    # vaecli/metric_names.py). test/loss is defined for every objective.
+    # vaecli/evaluate/metric_names.py). test/loss is defined for every objective.
     sweep_metric: str = "test/loss"
 
     def __post_init__(self) -> None:
@@ -196,7 +196,7 @@ class TrainConfig:
 
 
     def _check_sweep_metric(self) -> None:
-        from vaecli.metric_names import EPOCH_COLUMN, EVAL_METRICS
+        from vaecli.evaluate.metric_names import EPOCH_COLUMN, EVAL_METRICS
 
         known = EPOCH_COLUMN.match(self.sweep_metric) or self.sweep_metric in EVAL_METRICS
         _require(known, f"sweep_metric={self.sweep_metric} is not a metric vaecli reports; use test/loss, "

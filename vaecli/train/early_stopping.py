@@ -12,8 +12,8 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from vaecli.config import EarlyStoppingConfig
-from vaecli.files import atomic_write_text
+from vaecli.config.schemas import EarlyStoppingConfig
+from vaecli.run.files import atomic_write_text
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ The run folder it fills:
     checkpoints/        tf.train.CheckpointManager: model, optimizer, random state, position in the epoch
     tensorboard/        scalars per epoch, figures at each plot epoch
     figures/            <kind>_epochNNN.png every trainer.plot_every epochs and at the end
-    animations/, latent_points.npz   GIFs and the latent points, with the figures (vaecli.animations)
+    animations/, latent_points.npz   GIFs and the latent points, with the figures (vaecli.visual.run_animations)
     model.keras         the final model (vaecli.models.networks.VAE), for `vae eval` and sampling
     run.json            where the data came from, the device, library versions
 """
@@ -25,17 +25,19 @@ import numpy as np
 import tensorflow as tf
 from omegaconf import OmegaConf
 
-from vaecli import animations, figures
-from vaecli.files import atomic_write_text, holds_run, run_lock
-from vaecli.stop_signals import StopSignals
-from vaecli.config import TrainConfig
+from vaecli.visual import run_animations as animations
+from vaecli.visual import run_figures as figures
+from vaecli.run.files import atomic_write_text, holds_run, run_lock
+from vaecli.train.stop_signals import StopSignals
+from vaecli.config.schemas import TrainConfig
 from vaecli.data import Splits, eval_pipeline, load_dataset, training_batches
 from vaecli.errors import ConfigError, DataError, Interrupted, TrainingError
-from vaecli.early_stopping import EarlyStopping
-from vaecli.history import History
-from vaecli.progress_bar import ProgressBar
+from vaecli.train.early_stopping import EarlyStopping
+from vaecli.run.history import History
+from vaecli.train.progress_bar import ProgressBar
 from vaecli.models.networks import VAE
-from vaecli.steps import Steps, build_steps
+from vaecli.train.build import build_steps
+from vaecli.train.steps import Steps
 
 log = logging.getLogger(__name__)
 

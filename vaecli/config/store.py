@@ -1,4 +1,4 @@
-"""The schemas of vaecli.config meet Hydra: registered for composing, built and checked, loaded back from runs.
+"""The schemas of vaecli.config.schemas meet Hydra: registered for composing, built and checked, loaded back from runs.
 
 `register_schemas` stores every schema in Hydra's ConfigStore (conf/*.yaml name them in their
 defaults lists); `to_object` turns a composed config into the checked dataclasses;
@@ -12,10 +12,10 @@ import dataclasses
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from vaecli.config import BenchConfig, EvalCommandConfig, ReportConfig, TrainConfig
+from vaecli.config.schemas import BenchConfig, EvalCommandConfig, ReportConfig, TrainConfig
 from vaecli.errors import ConfigError
 from vaecli.errors import require as _require
-from vaecli.models.network_schemas import NETWORK_SCHEMAS
+from vaecli.config.networks import NETWORK_SCHEMAS
 
 
 def _schema_groups() -> dict[str, dict[str, type]]:
@@ -75,7 +75,7 @@ def register_schemas() -> None:
 
 
 def _direction_of(metric: str) -> str:
-    from vaecli.metric_names import direction
+    from vaecli.evaluate.metric_names import direction
 
     found = direction(metric)
     _require(found is not None, f"sweep_metric={metric} has no known direction; pass hydra.sweeper.direction=minimize or maximize")

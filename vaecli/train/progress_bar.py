@@ -1,6 +1,6 @@
 """The training progress bar (tqdm): smooth, and at the speed that fused steps buy.
 
-Steps run `trainer.steps_per_call` at a time inside one compiled call (vaecli.steps), and the bar
+Steps run `trainer.steps_per_call` at a time inside one compiled call (vaecli.train.steps), and the bar
 can only move between calls. A fixed 50 steps moved it about 12 times an epoch on a CPU. Here the
 number of steps per call follows the measured step time so that the bar moves about every
 `UPDATE_SECONDS` (5 Hz), never more than `trainer.steps_per_call` at once: on a CPU at ~20 ms a

@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from vaecli.files import atomic_write_text
+from vaecli.run.files import atomic_write_text
 
 FILE = "status.json"
 STATES = ("running", "finished", "failed", "interrupted")

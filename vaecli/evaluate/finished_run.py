@@ -11,17 +11,17 @@ from pathlib import Path
 import numpy as np
 from omegaconf import OmegaConf
 
-from vaecli import metrics
-from vaecli.files import atomic_write_text
-from vaecli.classifier import reference_classifier
-from vaecli.config import EvalConfig, TrainConfig
-from vaecli.config_store import load_train_config
+from vaecli.evaluate import metrics
+from vaecli.run.files import atomic_write_text
+from vaecli.evaluate.classifier import reference_classifier
+from vaecli.config.schemas import EvalConfig, TrainConfig
+from vaecli.config.store import load_train_config
 from vaecli.data import load_dataset
 from vaecli.errors import DataError
-from vaecli.figures import draw_factors, grid_codes, latent_plane, prior_samples, save
-from vaecli.history import read_metrics
+from vaecli.visual.run_figures import draw_factors, grid_codes, latent_plane, prior_samples, save
+from vaecli.run.history import read_metrics
 from vaecli.models.networks import decode_codes, encode_images
-from vaecli.training import load_model
+from vaecli.train.loop import load_model
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +35,13 @@ def load_run_config(run_dir: Path) -> TrainConfig:
 
 
 def _disentanglement(vae, data, test_codes, run_dir: Path, train_cfg: TrainConfig, cfg: EvalConfig) -> dict:
-    """The disentanglement metrics against the dataset's known factors (vaecli/disentanglement.py, with the
+    """The disentanglement metrics against the dataset's known factors (vaecli/evaluate/disentanglement.py, with the
     sample counts of eval.disentanglement), and the figure of the test codes coloured by each factor.
 
     A dataset that renders images from factors (generated, or a TFDS grid held in memory) gets every
     metric with its paper's sampling; one that only labels its images with factors gets those computed
     from (code, factor) pairs: MIG, SAP and DCI on its training sample and test split."""
-    from vaecli import disentanglement  # sklearn-heavy; only factor datasets need it
+    from vaecli.evaluate import disentanglement  # sklearn-heavy; only factor datasets need it
 
     log.info("eval: disentanglement against the known factors")
     encode = lambda images: encode_images(vae, images, cfg.batch_size)  # noqa: E731

@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from vaecli.config import BenchConfig
+from vaecli.config.schemas import BenchConfig
 from vaecli.errors import VaeError
-from vaecli.files import atomic_write_text
+from vaecli.run.files import atomic_write_text
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import logging
 import signal
 import threading
 
-log = logging.getLogger("vaecli.training")  # its messages are the training loop's
+log = logging.getLogger("vaecli.train.loop")  # its messages are the training loop's
 
 
 class StopSignals:

@@ -10,7 +10,7 @@
 
 `Animator.record` runs after every epoch (encoding LATENT_POINTS_N images); `Animator.write` at the plot
 interval and at the end, beside the figures. For latent_dim > 2 the codes are shown on the same plane as
-the figures (vaecli.figures.latent_plane: the test codes' first two principal directions).
+the figures (vaecli.visual.run_figures.latent_plane: the test codes' first two principal directions).
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from vaecli import figures, frames
-from vaecli.files import ANIMATIONS, LATENT_POINTS, atomic_write_bytes
+from vaecli.visual import run_figures as figures
+from vaecli.visual import frames
+from vaecli.run.files import ANIMATIONS, LATENT_POINTS, atomic_write_bytes
 from vaecli.models.networks import decode_codes, encode_images
 
 log = logging.getLogger(__name__)

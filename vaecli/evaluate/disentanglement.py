@@ -25,7 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from vaecli.config import DisentanglementConfig  # the sample counts: eval options (eval.disentanglement.*)
+from vaecli.config.schemas import DisentanglementConfig  # the sample counts: eval options (eval.disentanglement.*)
 
 
 class FactorSource(Protocol):

@@ -10,7 +10,7 @@ import csv
 import io
 from pathlib import Path
 
-from vaecli.files import atomic_write_text
+from vaecli.run.files import atomic_write_text
 
 
 class History:

@@ -1,6 +1,6 @@
 """Animation frames as pure functions: arrays in, frames (uint8 arrays) or GIF bytes out.
 
-Nothing here touches a model or a file (vaecli.animations does, as figures.py does for plots.py).
+Nothing here touches a model or a file (vaecli.visual.run_animations does, as figures.py does for plots.py).
 Images come in [0, 1] as (..., H, W, C) with C = 1 (greyscale) or 3 (RGB); a frame is (H, W, C) uint8.
 """
 
@@ -10,7 +10,7 @@ import io
 
 import numpy as np
 
-from vaecli import plots  # also selects matplotlib's file-only backend
+from vaecli.visual import plots  # also selects matplotlib's file-only backend
 
 GAP = 0.5  # the grey between tiles: visible on black (MNIST) and on white backgrounds
 

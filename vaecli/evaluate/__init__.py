@@ -1,0 +1,1 @@
+"""Evaluation of a finished run: metrics as functions of arrays, disentanglement, the reference classifier."""

@@ -1,0 +1,1 @@
+"""Training: the GradientTape loop, its compiled steps, devices and precision, early stopping, progress and signals."""
