@@ -1,0 +1,51 @@
+"""Every file name of a run folder, in one place: nothing outside vaecli.run spells them.
+
+    <run>/
+      config.yaml         the resolved TrainConfig (vaecli.config.schemas), written once the run is accepted
+      overrides.yaml      the command line's overrides, so that `resume=` can replay them
+      run.json            provenance: versions, git commit, data fingerprint, device, command line
+      status.json         running | finished | failed | interrupted, with the pid and host that wrote it
+      metrics.csv         one row per epoch: every loss part on train, validation and test
+      timing.csv          seconds per epoch (apart, so that deterministic runs have identical metrics.csv)
+      metrics.json        `vae eval`'s metrics
+      model.keras         the final model
+      checkpoints/        tf.train.CheckpointManager (best/ holds early stopping's best epoch)
+      tensorboard/        scalars and figures per epoch
+      figures/            <kind>_epochNNN.png
+      animations/         latent_evolution.gif, interpolation.gif, traversal.gif, latent_history.npz
+      latent_points.npz   a fixed test subset's 2-D codes, labels, images and reconstructions
+      train.log, eval.log the commands' logs
+      .lock               held while a process trains (or evaluates) the run
+"""
+
+CONFIG = "config.yaml"
+OVERRIDES = "overrides.yaml"
+HYDRA_RECORD = ".hydra"  # run folders written before vaecli kept its own record: .hydra/overrides.yaml
+RUN_INFO = "run.json"
+STATUS = "status.json"
+METRICS_CSV = "metrics.csv"
+TIMING_CSV = "timing.csv"
+METRICS_JSON = "metrics.json"
+MODEL = "model.keras"
+CHECKPOINTS = "checkpoints"
+BEST_CHECKPOINT = "best"  # under CHECKPOINTS
+TENSORBOARD = "tensorboard"
+FIGURES = "figures"
+ANIMATIONS = "animations"
+LATENT_HISTORY = "latent_history.npz"  # under ANIMATIONS
+LATENT_POINTS = "latent_points.npz"
+NONFINITE_BATCH = "nonfinite_batch.npz"
+LOCK = ".lock"
+LOGS = ("train.log", "eval.log")
+# A sweep folder's own files, beside its jobs' folders.
+TRIALS = "trials.csv"  # an Optuna study's trials
+MULTIRUN = "multirun.yaml"  # Hydra's record of a sweep
+
+
+def figure_name(kind: str, epoch: int) -> str:
+    """figures/<kind>_epochNNN.png"""
+    return f"{kind}_epoch{epoch:03d}.png"
+
+
+def figure_glob(kind: str) -> str:
+    return f"{kind}_epoch*.png"
