@@ -71,7 +71,7 @@ def test_train_then_resume_through_the_console_script(tmp_path, tiny_mnist):
     assert "epoch 2/2" in result.stdout and "device: CPU" in result.stdout
     (run,) = (tmp_path / "outputs").iterdir()
     assert run.name.endswith("_elbo_mnist")
-    for name in ("config.yaml", "metrics.csv", "model.keras", "run.json", "train.log", ".hydra", "checkpoints", "tensorboard"):
+    for name in ("config.yaml", "overrides.yaml", "status.json", "metrics.csv", "model.keras", "run.json", "train.log", "checkpoints", "tensorboard"):
         assert (run / name).exists(), name
     assert len(list((run / "figures").glob("*.png"))) == 10
     assert sorted(p.name for p in (run / "animations").glob("*.gif")) == ["interpolation.gif", "latent_evolution.gif", "traversal.gif"]
@@ -142,7 +142,7 @@ def test_path_values_are_quoted_for_hydra_but_not_in_sweeps():
 
 
 def test_a_failed_run_takes_away_only_the_folders_it_created(tmp_path):
-    from vaecli.commands import run_folder
+    from vaecli.run import creation as run_folder
 
     outputs, run = tmp_path / "outputs", tmp_path / "outputs" / "2026-01-01_00-00-00_mmd_fashion"
     (run / ".hydra").mkdir(parents=True)

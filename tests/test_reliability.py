@@ -132,7 +132,7 @@ def test_sigkill_at_random_moments_then_resume_matches(tiny_mnist, tmp_path, uni
     training_seconds = sum(row["seconds"] for row in read_metrics(uninterrupted / "timing.csv"))
     kills, kills_during_training, started = 0, 0, time.monotonic()
     while kills < 8:
-        resumable = (run_dir / ".hydra" / "overrides.yaml").is_file()
+        resumable = (run_dir / "overrides.yaml").is_file()
         training = Training(["train", f"resume={run_dir}"] if resumable else deterministic_args(tiny_mnist, run_dir, 4),
                             tmp_path)
         during_training = rng.random() > 0.2  # else now and then during start-up, while the folder is set up

@@ -1,14 +1,11 @@
 """The small-data table: does a model trained on 500 images generalise, next to the same number
 of steps on 8,000? Reads the run folders; prints Markdown. Used by collect.sh."""
 
-import json
 import statistics
 import sys
 from pathlib import Path
 
-from omegaconf import OmegaConf
-
-from vaecli.run.history import read_metrics
+from vaecli.run.api import find_run_folders, load_run
 
 # The reconstruction part of the loss, not the whole loss: it is the part both models share, and
 # the MMD estimate's bias depends on the batch size, which differs between training and testing.
@@ -30,11 +27,12 @@ COLUMNS = [  # (heading, function of (per-epoch metrics rows, vae eval's metrics
 def main(sweeps: list[str]) -> None:
     rows: dict[tuple, list[list[float]]] = {}
     for sweep in map(Path, sweeps):
-        for run in sorted(p.parent for p in sweep.glob("*/metrics.json")):
-            cfg = OmegaConf.load(run / "config.yaml")
-            history = read_metrics(run / "metrics.csv")
-            metrics = json.loads((run / "metrics.json").read_text())
-            key = (sweep.name, cfg.model.name, cfg.trainer.epochs)
+        for run in map(load_run, find_run_folders(sweep)):
+            metrics = run.folder.read_evaluation()
+            if metrics is None:
+                continue
+            history = run.folder.read_history()
+            key = (sweep.name, run.config.model.name, run.config.trainer.epochs)
             rows.setdefault(key, []).append([f(history, metrics) for _, f in COLUMNS])
     print("| sweep | model | epochs | seeds | " + " | ".join(name for name, _ in COLUMNS) + " |")
     print("|" + "---|" * (4 + len(COLUMNS)))

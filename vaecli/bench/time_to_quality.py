@@ -8,17 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from omegaconf import OmegaConf
+from vaecli.run.folder import RunFolder
 
 from vaecli.errors import DataError
 
 
 def _monitor(run_dir: Path) -> tuple[str, bool]:
     """The validation metric of a run's objective, and whether higher is better (the registry's answer)."""
-    from vaecli.config.store import load_train_config
     from vaecli.models.objectives import get
 
-    cfg = load_train_config(Path(run_dir) / "config.yaml")
+    cfg = RunFolder(run_dir).read_config()
     part, higher = get(cfg.model.name).monitor(cfg.model)
     return f"val/{part}", higher
 
@@ -31,10 +30,10 @@ def time_to_quality(run_dir: Path, metric: str, higher_is_better: bool, target: 
     early_stop: where early stopping with `patience` epochs would have stopped (and its best so far);
     target: the first epoch and seconds at which `metric` reached `target`, if given (None if never).
     """
-    from vaecli.run.history import read_metrics
 
-    rows = read_metrics(Path(run_dir) / "metrics.csv")
-    elapsed = np.cumsum([row["seconds"] for row in read_metrics(Path(run_dir) / "timing.csv")])
+    folder = RunFolder(run_dir)
+    rows = folder.read_history()
+    elapsed = np.cumsum([row["seconds"] for row in folder.read_timing()])
     values = np.array([row[metric] for row in rows]) * (1 if higher_is_better else -1)  # larger is better below
     best = int(np.argmax(values))
     stop, best_so_far = len(values) - 1, 0
@@ -71,7 +70,7 @@ def time_to_quality_table(folders: list[Path]) -> str:
         raise DataError(f"no finished runs with a validation split under {', '.join(map(str, folders))}")
     targets = {}
     for run in runs:
-        trainer = OmegaConf.load(run.path / "config.yaml").trainer
+        trainer = RunFolder(run.path).read_config().trainer
         run.settings.update(learning_rate=trainer.learning_rate, batch_size=trainer.batch_size)
         metric, higher = _monitor(run.path)
         if trainer.learning_rate == 1e-4 and trainer.batch_size == 100:

@@ -17,11 +17,13 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from vaecli.run.new_folder import remove_unused_run_folder
+from vaecli.run.creation import register_resolver, remove_unused_run_folder
 from vaecli.config.store import register_schemas, to_object
 from vaecli.errors import Interrupted, VaeError
 from vaecli.sweep import callback
 from vaecli.sweep.job import run_sweep_job
+
+register_resolver()  # ${unique_dir:...} in conf/hydra/vaecli.yaml; also in every job process that imports the app
 
 # Options whose values are paths. Sweep folders are named like `0_model=elbo,seed=1`, and Hydra's
 # override grammar reads '=' and ',' in a bare value as syntax, so such values are quoted for it.

@@ -2,31 +2,57 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import OmegaConf
+from hydra.types import RunMode
 
 from vaecli.commands import hydra_command
-from vaecli.errors import ConfigError, DataError
+from vaecli.errors import ConfigError, DataError, Interrupted
+from vaecli.run import status
 from vaecli.run.files import holds_run
+from vaecli.run.folder import RunFolder
 from vaecli.sweep.resources import configure_devices, job_threads
 
 
 def train_and_evaluate(config) -> float:
-    """Train, evaluate, and return `sweep_metric`: what a Hydra sweeper (Optuna) optimises."""
+    """Train, evaluate, and return `sweep_metric`: what a Hydra sweeper (Optuna) optimises.
+
+    A single run's status.json says how it ended (a sweep's jobs: vaecli.sweep.job); it is written only once the
+    run was accepted, so a refused command leaves the folder it names as it was."""
     hydra_cfg = HydraConfig.get()
+    run_dir = Path(hydra_cfg.runtime.output_dir)
+    single = hydra_cfg.mode != RunMode.MULTIRUN
     configure_devices(job_threads(config.trainer.threads, hydra_cfg.launcher), config.trainer.gpu_memory_growth)
     from vaecli.train.loop import train
 
-    run_dir = Path(hydra_cfg.runtime.output_dir)
-    final = train(config, run_dir)
-    if config.trainer.eval_at_end:
-        from vaecli.evaluate.finished_run import evaluate_run
+    overrides = [o for o in hydra_cfg.overrides.task if not o.startswith("resume=")]
+    try:
+        final = train(config, run_dir, overrides)
+        if config.trainer.eval_at_end:
+            from vaecli.evaluate.finished_run import evaluate_run
 
-        final = {**final, **evaluate_run(run_dir, config.eval)["metrics"]}
-    return float(final.get(config.sweep_metric, float("nan")))
+            final = {**final, **evaluate_run(run_dir, config.eval)["metrics"]}
+    except Interrupted as ex:
+        if single and _running_here(run_dir):
+            status.mark(run_dir, "interrupted", error=str(ex))
+        raise
+    except Exception as ex:
+        if single and _running_here(run_dir):
+            status.mark(run_dir, "failed", error=" ".join(str(ex).split())[:500])
+        raise
+    value = float(final.get(config.sweep_metric, float("nan")))
+    if single:
+        status.mark(run_dir, "finished", value=value if value == value else None)
+    return value
+
+
+def _running_here(run_dir: Path) -> bool:
+    """Whether this process started the run's training (not a refused command, nor another process's run)."""
+    now = status.read(run_dir)
+    return now is not None and now.state == "running" and now.pid == os.getpid()
 
 
 run = hydra_command("train", train_and_evaluate, resumable=holds_run)
@@ -49,14 +75,15 @@ def resume_overrides(args: list[str]) -> list[str]:
     if "-m" in args or "--multirun" in args:
         raise ConfigError("resume= continues one run; drop -m/--multirun")
     run_dir = Path(resume[-1]).expanduser().resolve()
-    saved = run_dir / ".hydra" / "overrides.yaml"
     if not run_dir.is_dir():
         raise ConfigError(f"resume={resume[-1]} is not a folder; pass a run folder under outputs/")
-    if not saved.is_file():
-        raise DataError(f"resume={resume[-1]} is not a vaecli run folder (no .hydra/overrides.yaml); pass a run folder under outputs/")
+    saved = RunFolder(run_dir).saved_overrides()
+    if saved is None:
+        raise DataError(f"resume={resume[-1]} is not a vaecli run folder (no {RunFolder(run_dir).overrides.name}); "
+                        "pass a run folder under outputs/")
     new = [a for a in args if not a.startswith("resume=")]
     new_keys = {_key(a) for a in new if "=" in a}
-    earlier = [a for a in OmegaConf.load(saved) if _key(a) not in new_keys and not a.startswith("resume=")]
+    earlier = [a for a in saved if _key(a) not in new_keys and not a.startswith("resume=")]
     return [*earlier, *new, f"resume={run_dir}", f"hydra.run.dir={run_dir}"]  # quote_paths quotes them
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import replace
@@ -12,26 +11,21 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from vaecli.evaluate import metrics
-from vaecli.run.files import atomic_write_text
+from vaecli.run.files import run_lock
+from vaecli.run.folder import RunFolder
 from vaecli.evaluate.classifier import reference_classifier
 from vaecli.config.schemas import EvalConfig, TrainConfig
-from vaecli.config.store import load_train_config
 from vaecli.data import load_dataset
 from vaecli.errors import DataError
 from vaecli.visual.run_figures import draw_factors, grid_codes, latent_plane, prior_samples, save
-from vaecli.run.history import read_metrics
 from vaecli.models.networks import decode_codes, encode_images
-from vaecli.train.loop import load_model
 
 log = logging.getLogger(__name__)
 
 
 def load_run_config(run_dir: Path) -> TrainConfig:
     """The TrainConfig a run folder was trained with."""
-    path = Path(run_dir) / "config.yaml"
-    if not path.is_file():
-        raise DataError(f"{run_dir} is not a vaecli run folder (no config.yaml); pass a folder under outputs/ that `vae train` wrote")
-    return load_train_config(path)
+    return RunFolder(run_dir).read_config()
 
 
 def _disentanglement(vae, data, test_codes, run_dir: Path, train_cfg: TrainConfig, cfg: EvalConfig) -> dict:
@@ -52,16 +46,25 @@ def _disentanglement(vae, data, test_codes, run_dir: Path, train_cfg: TrainConfi
                                                seed=train_cfg.seed, cfg=cfg.disentanglement)
     names = [data.factor_values(k) for k in range(len(data.factor_sizes))]
     title = f"{train_cfg.model.name} on {data.name}, latent_dim={train_cfg.latent_dim}: test codes by factor"
-    epochs = [row["epoch"] for row in read_metrics(run_dir / "metrics.csv")]
+    folder = RunFolder(run_dir)
+    epochs = [row["epoch"] for row in folder.read_history()]
     save({"factors": draw_factors(test_codes, data.test_factors, data.factor_names, names, title)},
-         run_dir / "figures", int(max(epochs, default=0)))
+         folder.figures, int(max(epochs, default=0)))
     return {key: float(value) for key, value in found.items()}
 
 
 def evaluate_run(run_dir: Path, cfg: EvalConfig) -> dict:
-    run_dir = Path(run_dir)
-    train_cfg = load_run_config(run_dir)
-    vae = load_model(run_dir)
+    """Every metric of a finished run, written to its metrics.json; refused while another process trains it."""
+    folder = RunFolder(run_dir)
+    if not folder.path.is_dir():
+        raise DataError(f"run={run_dir} is not a folder; pass a run folder under outputs/")
+    train_cfg = folder.read_config()  # before the lock: a folder that is not a run gets no lock file
+    with run_lock(folder.path, "vae eval"):
+        return _evaluate(folder, train_cfg, folder.load_model(), cfg)
+
+
+def _evaluate(folder: RunFolder, train_cfg: TrainConfig, vae, cfg: EvalConfig) -> dict:
+    run_dir = folder.path
     data = load_dataset(train_cfg.dataset, seed=train_cfg.seed)
     started = time.perf_counter()
     rng = np.random.default_rng(train_cfg.seed)
@@ -121,6 +124,6 @@ def evaluate_run(run_dir: Path, cfg: EvalConfig) -> dict:
         "metrics": results,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    atomic_write_text(run_dir / "metrics.json", json.dumps(report, indent=2) + "\n")
+    folder.write_evaluation(report)
     log.info("eval: " + " ".join(f"{k}={v:.4g}" for k, v in results.items() if isinstance(v, float)))
     return report

@@ -104,7 +104,7 @@ def _latent_points(run: Run) -> dict | None:
         points = {key: file[key] for key in keys if key in file.files}
     if missing or points["codes"].ndim != 2 or points["codes"].shape[1] != 2:
         raise DataError(f"{run.latent_points}: expected arrays {', '.join(keys)} with codes of shape (N, 2) "
-                        f"(vaecli.run.files.LATENT_POINTS); found {', '.join(f'{k} {v.shape}' for k, v in points.items())}")
+                        f"(vaecli.run.names.LATENT_POINTS); found {', '.join(f'{k} {v.shape}' for k, v in points.items())}")
     return points
 
 

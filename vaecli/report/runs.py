@@ -10,7 +10,8 @@ from pathlib import Path
 
 from vaecli.visual import plots
 from vaecli.errors import ConfigError
-from vaecli.run.files import ANIMATIONS, LATENT_POINTS
+from vaecli.run import names, status
+from vaecli.run.names import ANIMATIONS, LATENT_POINTS
 from vaecli.run.history import read_metrics
 
 SETTINGS = ["model", "dataset", "latent_dim", "variant", "train_size", "epochs"]
@@ -69,7 +70,8 @@ def _load_run(path: Path) -> Run:
         found = sorted((path / "figures").glob(f"{kind}_epoch*.png"))
         if found:
             figures[kind] = found[-1]
-    in_sweep = (path.parent / "multirun.yaml").is_file() or (path / "status.json").is_file()  # Optuna writes no multirun.yaml
+    job = status.read(path)  # a sweep's job names itself in its status; Optuna writes no multirun.yaml
+    in_sweep = (path.parent / names.MULTIRUN).is_file() or (job is not None and job.job is not None)
     sweep = path.parent if in_sweep else None
     timing = [row["seconds"] for row in read_metrics(path / "timing.csv")]
     if timing:

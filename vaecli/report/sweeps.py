@@ -13,6 +13,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from vaecli.run import names
 from vaecli.run import status
 
 
@@ -22,7 +23,7 @@ def sweep_summary(sweep_dir: Path) -> str:
     best = sweep_dir / "optimization_results.yaml"
     if best.is_file():
         parts.append(_best(OmegaConf.to_container(OmegaConf.load(best))))
-    trials = sweep_dir / "trials.csv"
+    trials = sweep_dir / names.TRIALS
     if trials.is_file():
         parts.append(_trials(trials))
     return "".join(parts)

@@ -14,15 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from vaecli.errors import DataError
+from vaecli.run import names
 
 log = logging.getLogger(__name__)
-
-# Files of a run folder that training writes and the report reads (README "The run folder").
-# codes (N,2) float32, labels (N,) int, images and reconstructions (N,H,W,C) uint8, class_names (K,) str:
-# a fixed test subset, its codes in the same 2-D projection as the latent figures.
-LATENT_POINTS = "latent_points.npz"
-ANIMATIONS = "animations"  # a folder of GIFs: latent_evolution.gif, interpolation.gif, traversal.gif
-
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -48,25 +42,28 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 @contextmanager
-def run_lock(run_dir: Path):
-    """Hold <run_dir>/.lock while training, so a second `vae train` on the same folder refuses.
+def run_lock(run_dir: Path, command: str = "vae train"):
+    """Hold <run_dir>/.lock while training (or evaluating), so a second `vae train` or a `vae eval` of the same
+    folder refuses instead of reading a model that is still changing.
 
     The kernel releases an flock when its process dies, so a lock left by a killed run is
     recognised as stale (its file still names the old pid) and taken over.
     """
-    path = Path(run_dir) / ".lock"
+    path = Path(run_dir) / names.LOCK
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_UMASK)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        owner = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        owner = os.pread(fd, 64, 0).decode(errors="replace").split(maxsplit=1) or ["unknown"]
         os.close(fd)
-        raise DataError(f"{run_dir} is in use by another vae train (pid {owner}); wait for it to end or stop it") from None
-    stale = os.pread(fd, 32, 0).decode(errors="replace").strip()
+        holder = f"another {owner[1].strip() if len(owner) > 1 else 'vae train'} (pid {owner[0]})"
+        raise DataError(f"{run_dir} is in use by {holder}; wait for it to end or stop it, then run `{command}` again") from None
+    stale = os.pread(fd, 64, 0).decode(errors="replace").split(maxsplit=1)
+    stale = stale[0] if stale else ""
     if stale:
         log.warning(f"taking over the lock left by pid {stale}, which is no longer running")
     os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    os.pwrite(fd, f"{os.getpid()} {command}\n".encode(), 0)
     try:
         yield
     finally:
@@ -77,5 +74,6 @@ def run_lock(run_dir: Path):
 
 def holds_run(run_dir: Path) -> bool:
     """Whether a folder already holds (part of) a training run: metrics or a checkpoint."""
-    run_dir = Path(run_dir)
-    return (run_dir / "metrics.csv").is_file() or any((run_dir / "checkpoints").glob("ckpt-*"))
+    from vaecli.run.folder import RunFolder
+
+    return RunFolder(run_dir).holds_run()

@@ -11,6 +11,7 @@ import io
 from pathlib import Path
 
 from vaecli.run.files import atomic_write_text
+from vaecli.run.folder import read_rows
 
 
 class History:
@@ -33,11 +34,5 @@ class History:
 
 
 def read_metrics(path: Path) -> list[dict]:
-    """The rows of a metrics.csv as dicts of numbers (empty if there is no file)."""
-    if not Path(path).is_file():
-        return []
-    with open(path, newline="") as handle:
-        return [
-            {key: (int(value) if key == "epoch" else float(value)) for key, value in row.items() if value not in ("", None)}
-            for row in csv.DictReader(handle)
-        ]
+    """The rows of a metrics.csv (or timing.csv) as dicts of numbers (empty if there is no file)."""
+    return read_rows(path) if Path(path).is_file() else []

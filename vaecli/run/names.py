@@ -10,6 +10,7 @@
       metrics.json        `vae eval`'s metrics
       model.keras         the final model
       checkpoints/        tf.train.CheckpointManager (best/ holds early stopping's best epoch)
+      early_stopping.json where early stopping stopped, and its best epoch
       tensorboard/        scalars and figures per epoch
       figures/            <kind>_epochNNN.png
       animations/         latent_evolution.gif, interpolation.gif, traversal.gif, latent_history.npz
@@ -35,6 +36,7 @@ ANIMATIONS = "animations"
 LATENT_HISTORY = "latent_history.npz"  # under ANIMATIONS
 LATENT_POINTS = "latent_points.npz"
 NONFINITE_BATCH = "nonfinite_batch.npz"
+EARLY_STOPPING = "early_stopping.json"  # where early stopping stopped, and its best epoch
 LOCK = ".lock"
 LOGS = ("train.log", "eval.log")
 # A sweep folder's own files, beside its jobs' folders.

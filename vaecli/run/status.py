@@ -1,6 +1,6 @@
-"""A sweep job's state, kept in its own folder so that any process or machine can read it.
+"""A run's state, kept in its own folder so that any process or machine can read it.
 
-<job folder>/status.json: {"state": ..., "job": "job 3", "value": ..., ...}
+<run>/status.json: {"state": ..., "job": "job 3" (sweeps) or null, "value": ..., ...}
     running      started (or resumed) and not yet ended; a job killed hard stays "running"
     finished     ended; `value` is what it returned to the sweeper (e.g. Optuna's objective)
     failed       raised an error; `error` is its one-line message
@@ -16,16 +16,17 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from vaecli.run import names
 from vaecli.run.files import atomic_write_text
 
-FILE = "status.json"
+FILE = names.STATUS
 STATES = ("running", "finished", "failed", "interrupted")
 
 
 @dataclass
 class JobStatus:
     state: str
-    job: str  # "job 3": how messages name it, with its folder
+    job: str | None = None  # a sweep's "job 3": how messages name it, with its folder; None for a single run
     value: float | None = None
     error: str | None = None
     host: str = field(default_factory=socket.gethostname)
@@ -39,6 +40,12 @@ class JobStatus:
 def write(folder: Path, status: JobStatus) -> None:
     Path(folder).mkdir(parents=True, exist_ok=True)
     atomic_write_text(Path(folder) / FILE, json.dumps(asdict(status), indent=1) + "\n")
+
+
+def mark(folder: Path, state: str, **fields) -> None:
+    """Write `state`, keeping the sweep job's name that an earlier status of this folder gave it."""
+    before = read(folder)
+    write(folder, JobStatus(state, before.job if before is not None else None, **fields))
 
 
 def read(folder: Path) -> JobStatus | None:

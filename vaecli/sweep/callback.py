@@ -16,6 +16,7 @@ from pathlib import Path
 
 from hydra.experimental.callback import Callback
 
+from vaecli.run import names
 from vaecli.run.files import atomic_write_text
 from vaecli.run import status
 
@@ -52,7 +53,7 @@ class SweepStatus(Callback):
                 failed_jobs.append((folder, job))
         storage, study_name = _optuna_study(config)
         if storage:
-            write_trials(storage, study_name, sweep_dir / "trials.csv")
+            write_trials(storage, study_name, sweep_dir / names.TRIALS)
 
 
 def _optuna_study(config) -> tuple[str | None, str | None]:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from vaecli.run import names
+from vaecli.run.folder import RunFolder
 from vaecli.config.schemas import EarlyStoppingConfig
 from vaecli.run.files import atomic_write_text
 
@@ -22,11 +24,11 @@ MONITOR = "val/loss"  # what every objective minimises, on the validation split
 
 class EarlyStopping:
     def __init__(self, cfg: EarlyStoppingConfig, run_dir: Path, vae, rows: list[dict]):
-        self.cfg, self.record = cfg, run_dir / "early_stopping.json"
+        self.cfg, self.record = cfg, RunFolder(run_dir) / names.EARLY_STOPPING
         # The weights are named one by one: layers a Keras model keeps in Python lists (the conv stacks)
         # are invisible to tf.train.Checkpoint's tracking, which would save only the dense layers.
         self.checkpoint = tf.train.Checkpoint(vae=vae, weights=list(vae.weights))
-        self.manager = tf.train.CheckpointManager(self.checkpoint, run_dir / "checkpoints" / "best", max_to_keep=1)
+        self.manager = tf.train.CheckpointManager(self.checkpoint, RunFolder(run_dir).best_checkpoint, max_to_keep=1)
         self.best, self.best_epoch, self.last_epoch = float("inf"), 0, 0
         for row in rows:  # a resumed run picks up where it was
             self._observe(row)

@@ -1,21 +1,11 @@
 """The training loop: a GradientTape step compiled with tf.function, checkpoints, resume, logging.
 
 `train(cfg, run_dir)` is the whole of `vae train` once the config is composed; tests call it directly.
-The run folder it fills:
-    config.yaml         the resolved config
-    metrics.csv         one row per epoch: every loss part on train, validation (if any) and test
-    timing.csv          seconds per epoch (apart, so that deterministic runs have identical metrics.csv)
-    checkpoints/        tf.train.CheckpointManager: model, optimizer, random state, position in the epoch
-    tensorboard/        scalars per epoch, figures at each plot epoch
-    figures/            <kind>_epochNNN.png every trainer.plot_every epochs and at the end
-    animations/, latent_points.npz   GIFs and the latent points, with the figures (vaecli.visual.run_animations)
-    model.keras         the final model (vaecli.models.networks.VAE), for `vae eval` and sampling
-    run.json            where the data came from, the device, library versions
+It writes the run folder through vaecli.run (the file names and what each holds: vaecli/run/names.py).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
@@ -23,15 +13,17 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
-from omegaconf import OmegaConf
 
 from vaecli.visual import run_animations as animations
 from vaecli.visual import run_figures as figures
-from vaecli.run.files import atomic_write_text, holds_run, run_lock
+from vaecli.run import status
+from vaecli.run.files import run_lock
+from vaecli.run.folder import RunFolder
+from vaecli.run.provenance import provenance
 from vaecli.train.stop_signals import StopSignals
 from vaecli.config.schemas import TrainConfig
 from vaecli.data import Splits, eval_pipeline, load_dataset, training_batches
-from vaecli.errors import ConfigError, DataError, Interrupted, TrainingError
+from vaecli.errors import DataError, Interrupted, TrainingError
 from vaecli.train.early_stopping import EarlyStopping
 from vaecli.run.history import History
 from vaecli.train.progress_bar import ProgressBar
@@ -60,36 +52,15 @@ def configure_tensorflow(cfg: TrainConfig) -> str:
     return f"CPU ({tf.config.threading.get_intra_op_parallelism_threads() or 'all'} threads)"
 
 
-def check_unused(run_dir: Path) -> None:
-    """Refuse to start a new run over one that is already there (a hydra.run.dir that holds one; a sweep's
-    jobs resume instead, vaecli.sweep.job)."""
-    if holds_run(run_dir):
-        raise DataError(
-            f"{run_dir} already holds a run; continue it with resume={run_dir}, or train into a new folder "
-            "(the default, or another hydra.run.dir)"
-        )
-
-
-def check_resumable(run_dir: Path, cfg: TrainConfig) -> None:
-    """Refuse to continue a run whose model differs from the one asked for now."""
-    saved_path = run_dir / "config.yaml"
-    if not saved_path.is_file():
-        return  # killed before it wrote anything: it starts over
-    saved = OmegaConf.load(saved_path)
-    asked = OmegaConf.structured(cfg)
-    for key in ("model", "network", "likelihood", "latent_dim", "dataset.name"):
-        before, now = OmegaConf.select(saved, key), OmegaConf.select(asked, key)
-        before = OmegaConf.to_container(before) if OmegaConf.is_config(before) else before
-        now = OmegaConf.to_container(now) if OmegaConf.is_config(now) else now
-        if before != now:
-            raise ConfigError(
-                f"resume={run_dir} was trained with {key}={_compact(before)}, not {_compact(now)}; "
-                "drop the changed overrides or start a new run"
-            )
-
-
-def _compact(value) -> str:
-    return json.dumps(value, separators=(",", ":")) if isinstance(value, (dict, list)) else str(value)
+def accept(run_dir: Path, cfg: TrainConfig) -> RunFolder:
+    """The checks before anything is written into the run folder: a new run goes into a folder without one; a
+    resumed run keeps its model. A refused command leaves the folder as it was."""
+    folder = RunFolder(run_dir)
+    if cfg.resume is not None:
+        folder.check_resumable(cfg)
+    else:
+        folder.check_new()
+    return folder
 
 
 class Progress(tf.Module):
@@ -102,23 +73,22 @@ class Progress(tf.Module):
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False)  # all batches so far: names the checkpoints
 
 
-def train(cfg: TrainConfig, run_dir: Path) -> dict[str, float]:
-    """Train (or resume) one run in `run_dir`; returns the last epoch's metrics."""
+def train(cfg: TrainConfig, run_dir: Path, overrides: list[str] | None = None) -> dict[str, float]:
+    """Train (or resume) one run in `run_dir`; returns the last epoch's metrics. `overrides`: the command line's,
+    recorded so that `resume=` can replay them."""
     run_dir = Path(run_dir)
+    accept(run_dir, cfg)  # before the folder is touched (and again once it is locked)
     run_dir.mkdir(parents=True, exist_ok=True)
-    with run_lock(run_dir), StopSignals() as stop:
-        return Trainer(cfg, run_dir, stop).fit()
+    with run_lock(run_dir, "vae train"), StopSignals() as stop:
+        return Trainer(cfg, run_dir, stop, overrides).fit()
 
 
 class Trainer:
     """One run: its data, model, compiled steps, checkpoints and logs, and the epoch loop."""
 
-    def __init__(self, cfg: TrainConfig, run_dir: Path, stop: StopSignals):
+    def __init__(self, cfg: TrainConfig, run_dir: Path, stop: StopSignals, overrides: list[str] | None = None):
         self.cfg, self.run_dir, self.stop = cfg, run_dir, stop
-        if cfg.resume is not None:
-            check_resumable(run_dir, cfg)
-        else:
-            check_unused(run_dir)
+        self.folder = folder = accept(run_dir, cfg)
         device = configure_tensorflow(cfg)
         self.data = data = load_dataset(cfg.dataset, seed=cfg.seed)
         streamed = " (streamed)" if data.train_stream is not None else ""
@@ -137,7 +107,7 @@ class Trainer:
         self.progress = Progress()
         checkpoint = tf.train.Checkpoint(vae=self.vae, optimizer=optimizer, rng=steps.rng, progress=self.progress,
                                          train_means=steps.train_means)
-        self.manager = tf.train.CheckpointManager(checkpoint, run_dir / "checkpoints", max_to_keep=cfg.trainer.keep_checkpoints)
+        self.manager = tf.train.CheckpointManager(checkpoint, folder.checkpoints, max_to_keep=cfg.trainer.keep_checkpoints)
         if cfg.resume is not None and self.manager.checkpoints:
             _restore_latest(self.manager, checkpoint, run_dir)
             optimizer.learning_rate.assign(cfg.trainer.learning_rate)  # the command line wins over the checkpoint
@@ -145,15 +115,18 @@ class Trainer:
                      f"step {int(self.progress.step_in_epoch.numpy())} of {self.steps_per_epoch}")
         elif cfg.resume is not None:
             log.info(f"resume={run_dir} has no checkpoint yet: starting from the beginning")
-        atomic_write_text(run_dir / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(cfg)))
-        _write_run_info(run_dir, data, device)
+        folder.write_config(cfg)
+        if overrides is not None:
+            folder.write_overrides(overrides)
+        folder.write_run_info(provenance(data, device))
+        status.mark(run_dir, "running")
         if not self.manager.checkpoints:
             self.save_checkpoint()  # from now on the folder can always be resumed
 
-        self.history = History(run_dir / "metrics.csv", keep_through_epoch=self.finished_epochs)
+        self.history = History(folder.metrics_csv, keep_through_epoch=self.finished_epochs)
         self.animator = animations.Animator(run_dir, data, cfg, self.vae, self.finished_epochs)
-        self.timing = History(run_dir / "timing.csv", keep_through_epoch=self.finished_epochs)
-        self.writer = tf.summary.create_file_writer(str(run_dir / "tensorboard"))
+        self.timing = History(folder.timing_csv, keep_through_epoch=self.finished_epochs)
+        self.writer = tf.summary.create_file_writer(str(folder.tensorboard))
         self.early_stopping = None
         if cfg.trainer.early_stopping.patience is not None:
             self.early_stopping = EarlyStopping(cfg.trainer.early_stopping, run_dir, self.vae, self.history.rows)
@@ -180,7 +153,7 @@ class Trainer:
             if self.early_stopping.should_stop:
                 with self.writer.as_default(step=self.finished_epochs):
                     self.draw(self.finished_epochs)
-        _save_model(self.vae, self.run_dir / "model.keras")
+        _save_model(self.vae, self.folder.model)
         return row
 
     def train_epoch(self, epoch_number: int) -> None:
@@ -194,7 +167,7 @@ class Trainer:
                 chunk = bar.chunk(self.steps_per_epoch - done)
                 stopped_at = int(self.steps.train_chunk(iterator, tf.constant(chunk, tf.int32)))
                 if stopped_at >= 0:
-                    _stop_on_nonfinite(self.steps, epoch_number, done + stopped_at + 1, self.run_dir)
+                    _stop_on_nonfinite(self.steps, epoch_number, done + stopped_at + 1, self.folder)
                 done += chunk
                 self.progress.step.assign_add(chunk)
                 bar.update(chunk, self.steps.train_means.result())
@@ -234,19 +207,19 @@ class Trainer:
         title = f"{cfg.model.name} ({cfg.likelihood.name}, {cfg.network.name}) on {data.name}, latent_dim={cfg.latent_dim}"
         drawn = figures.draw(self.vae, data.test_images, data.test_labels, data.class_names, cfg.figures, title, cfg.seed)
         self.animator.write(self.vae, title)
-        return figures.save(drawn, self.run_dir / "figures", epoch_number)
+        return figures.save(drawn, self.folder.figures, epoch_number)
 
     def interrupt(self) -> None:
         raise Interrupted(f"stopped by {self.stop.received} with a checkpoint; continue with: vae train resume={self.run_dir}")
 
 
-def _stop_on_nonfinite(steps: Steps, epoch_number: int, step: int, run_dir: Path) -> None:
+def _stop_on_nonfinite(steps: Steps, epoch_number: int, step: int, folder: RunFolder) -> None:
     bad = [name for name, ok in zip(steps.parts, steps.bad_parts.numpy()) if not ok]
-    path = run_dir / "nonfinite_batch.npz"
+    path = folder.nonfinite_batch
     np.savez_compressed(path, images=steps.bad_batch.numpy(), epoch=epoch_number, step=step)
     raise TrainingError(
         f"non-finite {', '.join(bad)} at epoch {epoch_number}, step {step}; the batch is in {path}, "
-        f"the last good checkpoint in {run_dir / 'checkpoints'}; lower trainer.learning_rate, or set "
+        f"the last good checkpoint in {folder.checkpoints}; lower trainer.learning_rate, or set "
         "trainer.on_nonfinite=skip to skip such steps"
     )
 
@@ -262,7 +235,7 @@ def _restore_latest(manager, checkpoint, run_dir: Path) -> None:
             return
         except (tf.errors.OpError, ValueError, AssertionError, IndexError, KeyError) as ex:  # corrupt files fail in many ways
             failures.append(f"{Path(path).name} ({type(ex).__name__})")
-    raise DataError(f"no readable checkpoint in {run_dir / 'checkpoints'} ({'; '.join(failures) or 'none'}); start a new run")
+    raise DataError(f"no readable checkpoint in {RunFolder(run_dir).checkpoints} ({'; '.join(failures) or 'none'}); start a new run")
 
 
 def _summary(row: dict, seconds: float, epochs: int) -> str:
@@ -279,23 +252,6 @@ def _save_model(vae: VAE, path: Path) -> None:
     tmp.replace(path)
 
 
-def _write_run_info(run_dir: Path, data: Splits, device: str) -> None:
-    info = {
-        "data_source": data.source,
-        "image_shape": list(data.image_shape),
-        "class_names": list(data.class_names),
-        "train_images": data.train_count,
-        "validation_images": len(data.validation_images),
-        "test_images": len(data.test_images),
-        "device": device,
-        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
-    }
-    atomic_write_text(run_dir / "run.json", json.dumps(info, indent=2) + "\n")
-
-
 def load_model(run_dir: Path) -> VAE:
     """The final model of a run folder."""
-    path = Path(run_dir) / "model.keras"
-    if not path.is_file():
-        raise DataError(f"{run_dir} has no model.keras; is it a finished vaecli run? (resume it with vae train resume={run_dir})")
-    return keras.saving.load_model(path)
+    return RunFolder(run_dir).load_model()

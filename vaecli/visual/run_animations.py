@@ -23,7 +23,8 @@ import numpy as np
 
 from vaecli.visual import run_figures as figures
 from vaecli.visual import frames
-from vaecli.run.files import ANIMATIONS, LATENT_POINTS, atomic_write_bytes
+from vaecli.run.files import atomic_write_bytes
+from vaecli.run.names import ANIMATIONS, LATENT_HISTORY as HISTORY, LATENT_POINTS
 from vaecli.models.networks import decode_codes, encode_images
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,6 @@ INTERPOLATION_PAIRS, INTERPOLATION_STEPS = 6, 10
 TRAVERSAL_ROWS, TRAVERSAL_DIMS, TRAVERSAL_STEPS = 3, 10, 10  # test codes x most used dimensions x steps
 SECONDS_PER_FRAME = 0.12
 SECONDS_PER_EPOCH = 0.3  # latent_evolution.gif: 50 epochs in 15 s, the last one held longer
-HISTORY = "latent_history.npz"
 
 
 class Animator:

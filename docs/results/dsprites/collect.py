@@ -3,11 +3,11 @@
     python docs/results/dsprites/collect.py outputs/dsprites_objectives > docs/results/dsprites/summary.md
 """
 
-import csv
-import json
 import statistics as st
 import sys
 from pathlib import Path
+
+from vaecli.run.api import find_run_folders, load_run
 
 KEYS = ["mig", "sap", "dci_disentanglement", "dci_completeness", "dci_informativeness", "factor_vae_score",
         "beta_vae_score", "reconstruction_bce", "knn5_accuracy", "active_units", "s/epoch"]
@@ -20,11 +20,13 @@ def cell(values: list[float]) -> str:
 
 def main(sweep: Path) -> None:
     runs: dict[str, list[dict]] = {}
-    for job in sorted(p for p in sweep.iterdir() if (p / "metrics.json").is_file()):
-        report = json.loads((job / "metrics.json").read_text())
-        values = dict(report["metrics"])
-        values["s/epoch"] = st.median(float(r["seconds"]) for r in csv.DictReader(open(job / "timing.csv")))
-        runs.setdefault(report["run"]["model"], []).append(values)
+    for path in find_run_folders(sweep):
+        run = load_run(path)
+        if not run.metrics:
+            continue
+        values = dict(run.metrics)
+        values["s/epoch"] = float(run.history["seconds"].median())
+        runs.setdefault(run.config.model.name, []).append(values)
     print("| objective | seeds | " + " | ".join(KEYS) + " |")
     print("|" + "---|" * (len(KEYS) + 2))
     for model, found in runs.items():

@@ -1,0 +1,187 @@
+"""Run folders as Python objects, for notebooks: `vaecli.load_run(path)` and `vaecli.load_runs(folder)`.
+
+    import vaecli
+    run = vaecli.load_run("outputs/2026-12-01_10-00-00_mmd_fashion")
+    run.config.latent_dim, run.status, run.provenance["git"]
+    run.history.plot(x="epoch", y=["train/loss", "test/loss"])      # a pandas DataFrame, one row per epoch
+    z = run.model.encode(images)                                    # the Keras model: encode, decode, sample
+    table = vaecli.load_runs("outputs/multirun/2026-12-01_10-00-00")  # one row per run: config values and metrics
+
+Reading never changes a run folder. A damaged file raises vaecli.errors.DataError naming it (load_run), or fills
+the `damaged` column of its row (load_runs), so that one broken run never hides the others.
+"""
+
+from __future__ import annotations
+
+import functools
+import zipfile
+from pathlib import Path
+
+from vaecli.errors import DataError
+from vaecli.run import names, status
+from vaecli.run.folder import RunFolder
+
+FIGURE_KINDS = ("latent", "grid", "samples", "reconstructions", "factors", "traversal")
+
+
+class Model:
+    """A run's trained VAE with the three views a notebook needs; `.keras` is the Keras model itself."""
+
+    def __init__(self, keras_model):
+        self.keras = keras_model
+        self.latent_dim = keras_model.latent_dim
+        self.image_shape = keras_model.image_shape
+
+    def encode(self, x, batch_size: int = 1000):
+        """Codes (N, latent_dim) of images: uint8 in [0, 255] or floats in [0, 1], shaped (N, *image_shape)."""
+        from vaecli.models.networks import encode_images
+
+        return encode_images(self.keras, _batch_of_images(x, self.image_shape), batch_size)
+
+    def decode(self, z, batch_size: int = 1000):
+        """Images (N, *image_shape), pixel means in [0, 1], of codes (N, latent_dim)."""
+        import numpy as np
+
+        from vaecli.models.networks import decode_codes
+
+        return decode_codes(self.keras, np.asarray(z, dtype="float32").reshape(-1, self.latent_dim), batch_size)
+
+    def sample(self, n: int, seed: int = 0):
+        """n images decoded from codes drawn from the model's own prior."""
+        import tensorflow as tf
+
+        codes = self.keras.sample_prior(n, tf.random.Generator.from_seed(seed))
+        return self.decode(codes.numpy())
+
+
+def _batch_of_images(x, image_shape):
+    import numpy as np
+
+    x = np.asarray(x)
+    if x.shape[1:] != tuple(image_shape) and x.size % int(np.prod(image_shape)) == 0:
+        x = x.reshape(-1, *image_shape)  # (N, 28, 28) for (28, 28, 1), or flat rows
+    return x
+
+
+class Run:
+    """One run folder: its config, history, metrics, figures, status, provenance and model, each read when asked."""
+
+    def __init__(self, path: Path | str):
+        self.folder = RunFolder(Path(path))
+        self.path = self.folder.path
+        if not self.folder.config.is_file():
+            raise DataError(f"{self.path} is not a vaecli run folder (no {names.CONFIG}); pass a folder that `vae train` wrote")
+
+    def __repr__(self) -> str:
+        return f"<vaecli Run {self.path} ({self.status})>"
+
+    @functools.cached_property
+    def config(self):
+        """The typed TrainConfig (vaecli.config.schemas) it was trained with."""
+        return self.folder.read_config()
+
+    @property
+    def history(self):
+        """Per-epoch loss parts (metrics.csv) joined with the seconds each epoch took (timing.csv): a DataFrame."""
+        import pandas as pd
+
+        history = pd.DataFrame(self.folder.read_history())
+        timing = pd.DataFrame(self.folder.read_timing())
+        if len(history) and len(timing):
+            history = history.merge(timing, on="epoch", how="left")
+        return history
+
+    @property
+    def metrics(self) -> dict:
+        """`vae eval`'s metrics (metrics.json); empty if the run was not evaluated."""
+        return self.folder.read_metrics()
+
+    @property
+    def figures(self) -> dict[str, Path]:
+        """kind (latent, grid, samples, reconstructions, ...) -> the last epoch's PNG."""
+        return self.folder.latest_figures(FIGURE_KINDS)
+
+    @property
+    def animations(self) -> list[Path]:
+        return self.folder.animation_files()
+
+    @property
+    def latent_points(self) -> dict:
+        """The fixed test subset the run follows: `images`, `reconstructions` (uint8), `codes` (2-D), `labels`,
+        `class_names` (latent_points.npz; empty if the run drew no animations)."""
+        import numpy as np
+
+        if not self.folder.latent_points.is_file():
+            return {}
+        try:
+            with np.load(self.folder.latent_points) as points:
+                return {key: points[key] for key in points.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as ex:  # a truncated zip, a bad header
+            raise self.folder.damaged(self.folder.latent_points, ex) from None
+
+    @property
+    def status(self) -> str:
+        """running | finished | failed | interrupted; "unknown" for folders written before statuses."""
+        found = status.read(self.path)
+        return found.state if found is not None else "unknown"
+
+    @property
+    def provenance(self) -> dict:
+        """run.json: vaecli version, git commit, data fingerprint, library versions, device, command line."""
+        return self.folder.read_run_info()
+
+    @functools.cached_property
+    def model(self) -> Model:
+        """The final model (model.keras), loaded on first use."""
+        return Model(self.folder.load_model())
+
+    def summary(self) -> dict:
+        """One flat row: the config's values (dotted keys), the last epoch's test/val values, the metrics."""
+        from omegaconf import OmegaConf
+
+        row = {"path": str(self.path), "status": self.status}
+        row.update(_flatten(OmegaConf.to_container(OmegaConf.structured(self.config))))
+        last = self.folder.read_history()[-1:] or [{}]
+        row.update({key: value for key, value in last[0].items() if key == "epoch" or key.startswith(("test/", "val/"))})
+        row.update({key: value for key, value in self.metrics.items() if isinstance(value, (int, float))})
+        return row
+
+
+def load_run(path: Path | str) -> Run:
+    """The run folder at `path` as a Run."""
+    return Run(path)
+
+
+def find_run_folders(folder: Path | str) -> list[Path]:
+    """Every run folder under `folder` (itself included): a config.yaml beside metrics or a checkpoint."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"{folder} is not a folder; pass a folder that holds vaecli runs, e.g. outputs/")
+    found = [path.parent for path in sorted(folder.rglob(names.CONFIG)) if names.HYDRA_RECORD not in path.parts]
+    return [path for path in found if RunFolder(path).holds_run() or RunFolder(path).metrics_json.is_file()]
+
+
+def load_runs(folder: Path | str):
+    """Every run under `folder` as one DataFrame: a row per run, columns for config values and metrics, and
+    `damaged` naming what could not be read (empty when all is well)."""
+    import pandas as pd
+
+    rows = []
+    for path in find_run_folders(folder):
+        try:
+            rows.append({**Run(path).summary(), "damaged": "; ".join(RunFolder(path).problems())})
+        except DataError as ex:
+            rows.append({"path": str(path), "status": "damaged", "damaged": str(ex)})
+    frame = pd.DataFrame(rows)
+    front = [c for c in ("path", "status", "model.name", "dataset.name", "latent_dim", "seed") if c in frame.columns]
+    return frame[front + [c for c in frame.columns if c not in front]]
+
+
+def _flatten(tree: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value if not isinstance(value, list) else str(value)
+    return flat

@@ -1,0 +1,100 @@
+"""Creating run folders: each run its own, created exclusively, and taken away again if its command fails first.
+
+Hydra names folders from the clock (`outputs/<date>_<time>_<model>_<dataset>`), so two runs started in the same
+second would share one. The resolver `${unique_dir:<name>}` (conf/hydra/vaecli.yaml) creates the folder with
+os.mkdir, which fails if it exists, and takes `<name>_2`, `<name>_3`, ... until one is new: two processes can never
+get the same folder, whatever the clock says. OmegaConf caches the resolved value in the config, and Hydra copies
+that cache into each job's config (also to other processes and machines), so one command resolves one folder.
+
+A folder this process created, for a single run whose command then fails before it starts (a bad value, a bad
+dataset.path), holds nothing but litter (a log); `remove_unused_run_folder` takes it (and the parents it created)
+away again. A folder that was there before (resume=, eval's run folder, a hydra.run.dir the user made) is never touched.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.experimental.callback import Callback
+from omegaconf import OmegaConf
+
+from vaecli.run import names
+
+RESOLVER = "unique_dir"
+# The folders the current command created: each new folder, then each parent it created, inner first.
+created: list[Path] = []
+
+
+def unique_dir(name: str) -> str:
+    """Create `name` (or `name_2`, `name_3`, ...) exclusively and return it."""
+    base = Path(name)
+    missing = [parent for parent in base.absolute().parents if not parent.exists()]
+    base.parent.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 10_000):
+        candidate = base if n == 1 else base.with_name(f"{base.name}_{n}")
+        try:
+            os.mkdir(candidate)
+        except FileExistsError:
+            continue
+        created[:] = [candidate.absolute(), *missing]
+        return str(candidate)
+    raise FileExistsError(f"{base}: 10,000 folders of that name exist; choose another hydra.run.dir")
+
+
+def register_resolver() -> None:
+    if not OmegaConf.has_resolver(RESOLVER):
+        OmegaConf.register_new_resolver(RESOLVER, unique_dir, use_cache=True)
+
+
+class NewRunFolder(Callback):
+    """Registered in conf/hydra/vaecli.yaml; runs in the launching process of single runs only. Notes the folders
+    a single run is about to create: by `unique_dir`, or, for a hydra.run.dir that names a new folder, its missing
+    parents, before Hydra creates them."""
+
+    def on_run_start(self, config, **kwargs) -> None:
+        created.clear()
+        try:
+            HydraConfig.instance().set_config(config)  # run.dir may use ${hydra:...}; Hydra sets this itself next
+            folder = Path(str(config.hydra.run.dir)).absolute()  # cached: the same name Hydra uses
+        except Exception:  # e.g. eval's ${run} left unset: the command reports that itself
+            return
+        if created:  # unique_dir made it just now
+            return
+        missing = [parent for parent in folder.parents if not parent.exists()]
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.mkdir(folder)  # exclusively: of two commands naming the same new folder, one made it
+        except FileExistsError:
+            return
+        created[:] = [folder, *missing]
+
+
+def remove_unused_run_folder() -> None:
+    """After a failed single run: take away the folders it created, unless something besides litter is in them,
+    or another process holds the folder's lock (it is training there)."""
+    if not created or not created[0].is_dir() or not all(is_litter(entry) for entry in created[0].iterdir()):
+        return
+    lock = created[0] / names.LOCK
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return  # in use: not ours to take away
+    finally:
+        os.close(fd)  # closing releases the flock; the folder goes next
+    shutil.rmtree(created[0], ignore_errors=True)
+    for parent in created[1:]:
+        try:
+            parent.rmdir()  # only if empty: another run may have appeared there meanwhile
+        except OSError:
+            break
+    created.clear()
+
+
+def is_litter(entry: Path) -> bool:
+    """What a command leaves in its folder before it does any work: the lock and its log."""
+    return entry.name in (names.LOCK, names.HYDRA_RECORD) or (entry.name in names.LOGS and entry.is_file())

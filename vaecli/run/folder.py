@@ -1,0 +1,227 @@
+"""One run folder: where each of its files is, the checks before a command may write into it, and reading it back.
+
+Every reader names the file it could not read: a damaged or missing file is a DataError (exit code 3) that says
+which file and what to do, never an internal error. Writers are atomic (vaecli.run.files), so a reader sees the
+old file or the new one.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from vaecli.errors import ConfigError, DataError
+from vaecli.run import names
+from vaecli.run.files import atomic_write_text
+
+# The options that make a model what it is: a resumed run must keep them.
+MODEL_KEYS = ("model", "network", "likelihood", "latent_dim", "dataset.name")
+
+
+class RunFolder:
+    """A run folder's paths and its readers; nothing is read until asked."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"RunFolder({str(self.path)!r})"
+
+    def __truediv__(self, name: str) -> Path:
+        return self.path / name
+
+    # ------------------------------------------------------------ paths
+    config = property(lambda self: self.path / names.CONFIG)
+    overrides = property(lambda self: self.path / names.OVERRIDES)
+    run_info = property(lambda self: self.path / names.RUN_INFO)
+    status_file = property(lambda self: self.path / names.STATUS)
+    metrics_csv = property(lambda self: self.path / names.METRICS_CSV)
+    timing_csv = property(lambda self: self.path / names.TIMING_CSV)
+    metrics_json = property(lambda self: self.path / names.METRICS_JSON)
+    model = property(lambda self: self.path / names.MODEL)
+    checkpoints = property(lambda self: self.path / names.CHECKPOINTS)
+    best_checkpoint = property(lambda self: self.path / names.CHECKPOINTS / names.BEST_CHECKPOINT)
+    tensorboard = property(lambda self: self.path / names.TENSORBOARD)
+    figures = property(lambda self: self.path / names.FIGURES)
+    animations = property(lambda self: self.path / names.ANIMATIONS)
+    latent_points = property(lambda self: self.path / names.LATENT_POINTS)
+    nonfinite_batch = property(lambda self: self.path / names.NONFINITE_BATCH)
+    lock = property(lambda self: self.path / names.LOCK)
+
+    # ------------------------------------------------------------ what it holds
+    def holds_run(self) -> bool:
+        """Whether the folder already holds (part of) a training run: metrics or a checkpoint."""
+        return self.metrics_csv.is_file() or any(self.checkpoints.glob("ckpt-*"))
+
+    def is_run(self) -> bool:
+        """A folder that `vae train` wrote: a config beside metrics or a checkpoint."""
+        return self.config.is_file() and self.holds_run()
+
+    def check_new(self) -> None:
+        """Refuse to start a new run over one that is already there (before anything is written)."""
+        if self.holds_run():
+            raise DataError(f"{self.path} already holds a run; continue it with resume={self.path}, or train into a new "
+                            "folder (the default, or another hydra.run.dir)")
+
+    def check_resumable(self, cfg) -> None:
+        """Refuse to continue a run whose model differs from the one asked for now (before anything is written)."""
+        if not self.config.is_file():
+            return  # killed before it wrote anything: it starts over
+        saved = self._yaml(self.config)
+        asked = OmegaConf.structured(cfg)
+        for key in MODEL_KEYS:
+            before, now = _plain(OmegaConf.select(saved, key)), _plain(OmegaConf.select(asked, key))
+            if before != now:
+                raise ConfigError(f"resume={self.path} was trained with {key}={_compact(before)}, not {_compact(now)}; "
+                                  "drop the changed overrides or start a new run")
+
+    # ------------------------------------------------------------ readers
+    def read_config(self):
+        """The TrainConfig the run was trained with, typed and checked."""
+        from vaecli.config.store import load_train_config
+
+        if not self.config.is_file():
+            raise DataError(f"{self.path} is not a vaecli run folder (no {names.CONFIG}); pass a folder that `vae train` wrote")
+        try:
+            return load_train_config(self.config)
+        except Exception as ex:  # yaml's parser errors, OmegaConf's validation errors, an unknown group option
+            raise self.damaged(self.config, ex) from None
+
+    def saved_overrides(self) -> list[str] | None:
+        """The command line's overrides the run was started (or last resumed) with; None if there is no record."""
+        for path in (self.overrides, self.path / names.HYDRA_RECORD / names.OVERRIDES):
+            if path.is_file():
+                saved = self._yaml(path)
+                if not OmegaConf.is_list(saved):
+                    raise self.damaged(path, "not a list of overrides")
+                return [str(item) for item in saved]
+        return None
+
+    def read_history(self) -> list[dict]:
+        """metrics.csv: one dict per epoch (empty if there is none yet)."""
+        return self._csv(self.metrics_csv)
+
+    def read_timing(self) -> list[dict]:
+        return self._csv(self.timing_csv)
+
+    def read_metrics(self) -> dict:
+        """metrics.json's metrics (empty if the run was not evaluated)."""
+        report = self.read_evaluation()
+        return report.get("metrics", {}) if report else {}
+
+    def read_evaluation(self) -> dict | None:
+        """The whole of metrics.json, or None if the run was not evaluated."""
+        if not self.metrics_json.is_file():
+            return None
+        report = self._json(self.metrics_json)
+        if not isinstance(report, dict) or not isinstance(report.get("metrics", {}), dict):
+            raise self.damaged(self.metrics_json, "no metrics object")
+        return report
+
+    def read_run_info(self) -> dict:
+        """run.json: provenance and the data's shape (empty if the run never got that far)."""
+        return self._json(self.run_info) if self.run_info.is_file() else {}
+
+    def latest_figures(self, kinds) -> dict[str, Path]:
+        """kind -> the last epoch's figure of that kind."""
+        found = {}
+        for kind in kinds:
+            paths = sorted(self.figures.glob(names.figure_glob(kind)))
+            if paths:
+                found[kind] = paths[-1]
+        return found
+
+    def animation_files(self) -> list[Path]:
+        return sorted(self.animations.glob("*.gif"))
+
+    def load_model(self):
+        """The final model (vaecli.models.networks.VAE)."""
+        import keras
+
+        if not self.model.is_file():
+            raise DataError(f"{self.path} has no {names.MODEL}; is it a finished vaecli run? "
+                            f"(resume it with vae train resume={self.path})")
+        try:
+            return keras.saving.load_model(self.model)
+        except Exception as ex:  # a damaged zip or weights file fails in many ways inside Keras and h5py
+            raise self.damaged(self.model, ex) from None
+
+    def problems(self) -> list[str]:
+        """Cheap checks of the files a reader opens last (the model, the latent points, the figures): each damaged
+        one named, so that a table of many runs can flag it without loading a model."""
+        found = []
+        for path, wanted in ((self.model, ("config.json",)), (self.latent_points, ())):
+            if path.exists():
+                try:
+                    with zipfile.ZipFile(path) as archive:
+                        missing = [name for name in wanted if name not in archive.namelist()]
+                    if missing:
+                        found.append(f"{path} is damaged (no {', '.join(missing)} inside)")
+                except (OSError, zipfile.BadZipFile) as ex:
+                    found.append(str(self.damaged(path, ex)))
+        for path in sorted(self.figures.glob("*.png")):
+            with open(path, "rb") as handle:
+                if handle.read(8) != b"\x89PNG\r\n\x1a\n":
+                    found.append(f"{path} is damaged (not a PNG image)")
+        return found
+
+    # ------------------------------------------------------------ writers
+    def write_config(self, cfg) -> None:
+        atomic_write_text(self.config, OmegaConf.to_yaml(OmegaConf.structured(cfg)))
+
+    def write_overrides(self, overrides: list[str]) -> None:
+        atomic_write_text(self.overrides, OmegaConf.to_yaml(OmegaConf.create(list(overrides))))
+
+    def write_run_info(self, info: dict) -> None:
+        atomic_write_text(self.run_info, json.dumps(info, indent=2) + "\n")
+
+    def write_evaluation(self, report: dict) -> None:
+        atomic_write_text(self.metrics_json, json.dumps(report, indent=2) + "\n")
+
+    # ------------------------------------------------------------ damage
+    def damaged(self, path: Path, reason) -> DataError:
+        reason = f"{type(reason).__name__}: {reason}" if isinstance(reason, BaseException) else str(reason)
+        reason = " ".join(reason.split())[:200]
+        return DataError(f"{path} is damaged ({reason}); restore it from a copy, or start a new run")
+
+    def _yaml(self, path: Path):
+        try:
+            return OmegaConf.load(path)
+        except Exception as ex:  # yaml's ScannerError, ParserError, UnicodeDecodeError, ...
+            raise self.damaged(path, ex) from None
+
+    def _json(self, path: Path):
+        try:
+            return json.loads(path.read_text())
+        except (ValueError, UnicodeDecodeError) as ex:
+            raise self.damaged(path, ex) from None
+
+    def _csv(self, path: Path) -> list[dict]:
+        if not path.is_file():
+            return []
+        try:
+            return read_rows(path)
+        except (ValueError, KeyError, TypeError, csv.Error, UnicodeDecodeError) as ex:
+            raise self.damaged(path, ex) from None
+
+
+def read_rows(path: Path) -> list[dict]:
+    """The rows of a per-epoch CSV (metrics.csv, timing.csv) as dicts of numbers."""
+    with open(path, newline="") as handle:
+        rows = [{key: (int(value) if key == "epoch" else float(value)) for key, value in row.items() if value not in ("", None)}
+                for row in csv.DictReader(handle)]
+    if any("epoch" not in row or None in row for row in rows):
+        raise ValueError("a row without an epoch, or with more values than columns")
+    return rows
+
+
+def _plain(value):
+    return OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
+
+
+def _compact(value) -> str:
+    return json.dumps(value, separators=(",", ":")) if isinstance(value, (dict, list)) else str(value)

@@ -1,0 +1,77 @@
+"""What a run came from, for run.json: the code (vaecli version, git commit and whether the tree was dirty), the
+data (a fingerprint of the bytes it trained and was tested on), the libraries, the device and the command line.
+
+Two runs with the same `data_fingerprint` saw the same images and labels in the same order. For a streamed dataset
+the fingerprint covers the held sample of the training split (dataset.sample_size images), the training count and
+the test split, which is what can be hashed without reading every file again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import vaecli
+
+
+def data_fingerprint(data) -> str:
+    """sha256 over the training images and labels (held, or the streamed split's sample), their count, and the test split."""
+    digest = hashlib.sha256()
+    digest.update(f"{data.train_count} {data.image_shape}".encode())
+    for array in (data.train_images, data.train_labels, data.test_images, data.test_labels):
+        digest.update(np.ascontiguousarray(array).data)
+    return "sha256:" + digest.hexdigest()
+
+
+def git_state(start: Path | None = None) -> dict | None:
+    """{"commit": ..., "dirty": bool} when vaecli runs from a git checkout of itself; None when installed."""
+    here = Path(start or Path(vaecli.__file__).resolve().parent)
+    try:
+        top = _git(here, "rev-parse", "--show-toplevel")
+        if not (Path(top) / "vaecli" / "__init__.py").is_file():  # vaecli installed inside some other repository
+            return None
+        commit = _git(here, "rev-parse", "HEAD")
+        dirty = bool(_git(here, "status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": dirty}
+
+
+def _git(where: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(where), *args], capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+
+
+def command_line(argv: list[str] | None = None) -> str:
+    """`vae train model=mmd ...` as it was typed (sys.argv[0] is `vae train` while a command runs, see vaecli.cli)."""
+    argv = list(sys.argv if argv is None else argv)
+    head = argv[0] if argv and argv[0].startswith("vae ") else Path(argv[0]).name if argv else "vae"
+    return " ".join([head, *(shlex.quote(arg) for arg in argv[1:])])
+
+
+def provenance(data, device: str) -> dict:
+    """Everything run.json records about where a run came from."""
+    import keras
+    import tensorflow as tf
+
+    return {
+        "vaecli": vaecli.__version__,
+        "git": git_state(),
+        "command": command_line(),
+        "data_fingerprint": data_fingerprint(data),
+        "data_source": data.source,
+        "image_shape": list(data.image_shape),
+        "class_names": list(data.class_names),
+        "train_images": data.train_count,
+        "validation_images": len(data.validation_images),
+        "test_images": len(data.test_images),
+        "device": device,
+        "python": platform.python_version(),
+        "host": platform.node(),
+        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
+    }
