@@ -111,10 +111,19 @@ def field_ranges(cls: type) -> dict[str, list[str]]:
         module = sys.modules[klass.__module__]
         namespace = dict(vars(module))
         tree = ast.parse(textwrap.dedent(inspect.getsource(method)))
-        loop_names: dict[str, list[str]] = {}  # `for key in ("a", "b"): ... getattr(self, key)`
+        for node in ast.walk(tree):  # names the check imports inside the method (`from vaecli.data import SOURCES`)
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                try:
+                    imported = __import__(node.module, fromlist=[a.name for a in node.names])
+                    namespace.update({a.asname or a.name: getattr(imported, a.name) for a in node.names})
+                except Exception:  # a check that needs more than the schemas: its range stays unread
+                    pass
+        loop_names: dict[int, list[str]] = {}  # `for key in ("a", "b"): ... getattr(self, key)`, or (key, example) pairs
         for node in ast.walk(tree):
-            if isinstance(node, ast.For) and isinstance(node.target, ast.Name):
+            if isinstance(node, ast.For) and isinstance(node.target, (ast.Name, ast.Tuple)):
                 values = _constant(node.iter, namespace)
+                if isinstance(values, tuple) and values and all(isinstance(v, tuple) for v in values):
+                    values = tuple(v[0] for v in values)
                 if isinstance(values, tuple) and all(isinstance(v, str) for v in values):
                     for sub in ast.walk(node):
                         loop_names.setdefault(id(sub), list(values))
@@ -168,7 +177,10 @@ def _nested_schema(f: dataclasses.Field, cls: type) -> type | None:
     default = _default(f)
     if dataclasses.is_dataclass(default):
         return type(default)
-    hint = typing.get_type_hints(cls).get(f.name)
+    try:
+        hint = typing.get_type_hints(cls).get(f.name)
+    except Exception:  # an annotation that does not resolve here: not a nested schema
+        return None
     return hint if isinstance(hint, type) and dataclasses.is_dataclass(hint) else None
 
 
@@ -188,7 +200,8 @@ def schema_rows(cls: type, prefix: str = "", skip: tuple[str, ...] = ()) -> list
             rows += schema_rows(nested, f"{prefix}{f.name}.")
             continue
         why = f.metadata.get("doc") or comments.get(f.name, "")
-        rows.append(Row(prefix + f.name, str(f.type), _show(_default(f)), "; ".join(ranges.get(f.name, [])), why))
+        kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+        rows.append(Row(prefix + f.name, kind, _show(_default(f)), "; ".join(ranges.get(f.name, [])), why))
     return rows
 
 
