@@ -206,7 +206,11 @@ def schema_rows(cls: type, prefix: str = "", skip: tuple[str, ...] = ()) -> list
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """text as one Markdown table cell: pipes escaped; outside `code`, no accidental emphasis or HTML tags."""
+    parts = text.replace("|", "\\|").replace("\n", " ").split("`")
+    for i in range(0, len(parts), 2):  # the even parts lie outside code spans
+        parts[i] = parts[i].replace("*", "\\*").replace("__", "\\_\\_").replace("<", "&lt;")
+    return "`".join(parts)
 
 
 def rows_table(rows: list[Row]) -> str:
