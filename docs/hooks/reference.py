@@ -214,10 +214,12 @@ def _cell(text: str) -> str:
 
 
 def rows_table(rows: list[Row]) -> str:
-    out = ["| option | type | default | range | why |", "|---|---|---|---|---|"]
+    """An options table, in a div that docs/stylesheets/extra.css lays out (md_in_html reads the Markdown inside)."""
+    out = ['<div class="options-table" markdown>', "", "| option | type | default | range | why |", "|---|---|---|---|---|"]
     for row in rows:
-        out.append(f"| `{row.name}` | {_cell(row.type)} | `{_cell(row.default)}` | {_cell(row.range)} | {_cell(row.why)} |")
-    return "\n".join(out) + "\n"
+        name = "<code>" + row.name.replace(".", ".<wbr>") + "</code>"  # long names break after a dot
+        out.append(f"| {name} | {_cell(row.type)} | `{_cell(row.default)}` | {_cell(row.range)} | {_cell(row.why)} |")
+    return "\n".join(out) + "\n\n</div>\n"
 
 
 # ------------------------------------------------------------------ the option pages
@@ -280,17 +282,19 @@ def objectives_markdown() -> str:
     """The objective registry: each objective's loss, paper, encoder, prior, likelihoods and logged loss parts."""
     from vaecli.models.objectives import OBJECTIVES
 
-    out = ["| `model=` | loss | after | encoder | prior | likelihoods it takes | loss parts logged |",
-           "|---|---|---|---|---|---|---|"]
+    out = ["| `model=` | loss | after | encoder, prior | likelihoods it takes | loss parts logged |",
+           "|---|---|---|---|---|---|"]
     for name, cls in OBJECTIVES.items():
         paper = (inspect.getdoc(sys.modules[cls.__module__]) or "").split("\n\n")[0].replace("\n", " ")
         cfg = cls.Config()
         stochastic = cls.stochastic_encoder(cfg)
         shared = ("loss", "reconstruction", "kl", "elbo") if stochastic else ("loss", "reconstruction")
-        parts = ", ".join(f"`{p}`" for p in shared + tuple(cls.own_parts))
+        parts = ", ".join(shared + tuple(cls.own_parts))  # plain text: a narrow column wraps it
         encoder = "Gaussian q(z\\|x)" if stochastic else "deterministic z = f(x)"
-        likelihoods = ", ".join(f"`{lik}`" for lik in cls.likelihoods)
-        out.append(f"| `{name}` | {_cell(inspect.getdoc(cls) or '')} | {_cell(paper)} | {encoder} | `{cls.prior}` "
+        likelihoods = ", ".join(cls.likelihoods)
+        module_doc = (inspect.getdoc(sys.modules[cls.__module__]) or "").split("\n\n")
+        loss = inspect.cleandoc(cls.__dict__.get("__doc__") or "") or (module_doc[1] if len(module_doc) > 1 else "")
+        out.append(f"| `{name}` | {_cell(loss)} | {_cell(paper)} | {encoder}, {cls.prior} prior "
                    f"| {likelihoods} | {parts} |")
     return "\n".join(out) + "\n"
 
