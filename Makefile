@@ -38,11 +38,12 @@ test: install data browser
 	$(BIN)/python -m pytest -n auto --maxprocesses=8 --dist loadfile $(ARGS)
 
 # The documentation site: strict, so a broken link, a missing page or an unknown table marker fails.
+# NO_MKDOCS_2_WARNING: Material's banner about its successor, which says nothing about this site.
 docs: install
-	$(BIN)/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 docs-serve: install
-	$(BIN)/mkdocs serve
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info site
