@@ -150,7 +150,7 @@ def test_mkdocs_build_strict(tmp_path):
 
         missing("mkdocs (pip install -e '.[docs]')")
     result = subprocess.run([mkdocs, "build", "--strict", "--site-dir", str(tmp_path / "site")], cwd=REPO,
-                            capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
+                            capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1", "NO_MKDOCS_2_WARNING": "1"})
     assert result.returncode == 0, result.stderr[-3000:]
     options = (tmp_path / "site" / "options.html").read_text()
     assert "trainer.<wbr>learning_rate" in options and "model.<wbr>kl_weight" in options  # the generated tables
