@@ -1,6 +1,6 @@
 """The bad-input catalogue: each one line naming the problem and the fix, its exit code, no traceback.
 
-README.md's "Bad input" table lists the same cases; the last test keeps the two in step.
+docs/reliability.md's "Bad input" table lists the same cases; the last test keeps the two in step.
 """
 
 import re
@@ -89,8 +89,8 @@ def test_bad_input(tmp_path, what, args, code, message):
         assert (Path(places["a finished run"]) / "metrics.csv").is_file()
 
 
-def test_readme_lists_the_catalogue():
-    readme = (REPO / "README.md").read_text()
-    table = readme[readme.index("## Bad input"):]
+def test_docs_list_the_catalogue():
+    page = (REPO / "docs" / "reliability.md").read_text()
+    table = page[page.index("## Bad input"):]
     for what, args, code, message in CATALOGUE:
-        assert re.search(rf"\| {re.escape(what)} \|.*\| {code} \|", table), f"README's bad-input table lacks: {what}"
+        assert re.search(rf"\| {re.escape(what)} \|.*\| {code} \|", table), f"docs/reliability.md's bad-input table lacks: {what}"

@@ -1,6 +1,6 @@
 """Errors a user can cause and fix, each with its exit code.
 
-Exit codes (README, "Exit codes"):
+Exit codes (docs/reliability.md, generated from the classes below):
     0  success
     1  internal error (a bug: please report it with HYDRA_FULL_ERROR=1's traceback)
     2  usage error: an unknown command, option, group choice, or a bad value

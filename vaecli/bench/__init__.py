@@ -1,7 +1,7 @@
 """`vae bench`: what training costs here, measured.
 
 run.py        the benchmark: candidates interleaved epoch by epoch, images/s, share of the matmul rate, memory
-candidates.py what it times (vaecli, the tutorial loop, the seeds' loop, the PyTorch peer) and their FLOPs
+candidates.py what it times (vaecli, the tutorial loop, Keydana's eager loop, the PyTorch peer) and their FLOPs
 layers.py     per-layer forward+backward times, plain and in block form
 sweep.py      serial vs joblib sweeps of the same jobs (`vae bench sweep.jobs=N`)
 time_to_quality.py  the time-to-quality table (`vae bench time_to_quality=[DIR ...]`)

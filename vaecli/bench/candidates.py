@@ -99,7 +99,7 @@ class Candidate:
 
 
 def default_config(model: str, trainer: TrainerConfig, latent_dim: int, seed: int, network: dict | None = None) -> TrainConfig:
-    """An objective with its defaults, the seeds' network (with `network` changes) and the first likelihood it takes."""
+    """An objective with its defaults, the conv network (with `network` changes) and the first likelihood it takes."""
     from vaecli.models.likelihoods import LIKELIHOODS
 
     objective = OBJECTIVES[model]
@@ -164,7 +164,7 @@ def tutorial_candidate(images: np.ndarray, batch_size: int, latent_dim: int) -> 
 
 
 def seeds_candidate(images: np.ndarray, batch_size: int, latent_dim: int, batches: int) -> Candidate:
-    """The seeds' style: eager execution, float64, reconstruction summed over the batch."""
+    """The style of Keydana's posts: eager execution, float64, reconstruction summed over the batch."""
     keras.mixed_precision.set_dtype_policy("float64")
     vae = build_vae(ElboConfig(), ConvNetworkConfig(), BernoulliConfig(), latent_dim, images.shape[1:])
     keras.mixed_precision.set_dtype_policy("float32")

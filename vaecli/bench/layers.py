@@ -1,4 +1,4 @@
-"""`vae bench`'s per-layer table: forward + backward time of each layer of the seeds' network, in turns.
+"""`vae bench`'s per-layer table: forward + backward time of each layer of the conv network (Keydana's), in turns.
 
 Every convolution is timed as the layer and in its block form (vaecli.models.layouts), so the table
 shows where a layout change pays; each time is the median over rounds taken in turns.

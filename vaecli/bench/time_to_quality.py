@@ -60,7 +60,7 @@ def time_to_quality_table(folders: list[Path]) -> str:
 
     The metric is each objective's own measure of quality (the validation ELBO for stochastic
     encoders, the validation loss for deterministic ones: `Objective.monitor`); the target of each
-    model is the best validation value that the seeds' settings (learning rate 1e-4, batch 100)
+    model is the best validation value that Keydana's settings (learning rate 1e-4, batch 100)
     reached among these runs.
     """
     from vaecli.report import find_runs
@@ -77,7 +77,7 @@ def time_to_quality_table(folders: list[Path]) -> str:
             best = time_to_quality(run.path, metric, higher)["best"]["value"]
             previous = targets.get(run.settings["model"], best)
             targets[run.settings["model"]] = max(best, previous) if higher else min(best, previous)
-    lines = ["| model | learning rate | batch | epochs | best val (epoch, s) | reaches seeds' best at (epoch, s) "
+    lines = ["| model | learning rate | batch | epochs | best val (epoch, s) | reaches lr 1e-4's best at (epoch, s) "
              "| early stop, patience 3 (epoch, s) | test at best val epoch |", "|" + "---|" * 8]
     for run in runs:
         model = run.settings["model"]

@@ -1,6 +1,6 @@
 """The PyTorch peer of `vae bench`: vaecli's default ELBO model, trained by a plain PyTorch loop.
 
-The same architecture as network=conv (the seeds'), the same parameter count, Bernoulli likelihood,
+The same architecture as network=conv (Keydana's), the same parameter count, Bernoulli likelihood,
 closed-form KL, Adam 1e-3, shuffled batches of uint8 images scaled on the fly; the loss is read on
 the host once per epoch, as vaecli's loop reads it once per compiled call. It needs only torch and
 numpy (no TensorFlow), so it also runs alone on a machine with a GPU:

@@ -21,20 +21,20 @@ class NetworkConfig:
 
 @dataclass
 class ConvNetworkConfig(NetworkConfig):
-    """The seeds' network (the TensorFlow CVAE tutorial's), sized from the image shape."""
+    """The network of Keydana's posts (the TensorFlow CVAE tutorial's), sized from the image shape."""
 
     name: str = "conv"
-    encoder_filters: list[int] = field(default_factory=lambda: [32, 64])  # the seeds' encoder
-    decoder_filters: list[int] = field(default_factory=lambda: [64, 32])  # the seeds' decoder
-    decoder_base_channels: int = 32  # the seeds' dense layer reshapes to 7x7x32
-    kernel_size: int = 3  # the seeds' 3x3
-    encoder_padding: str = "valid"  # the seeds' (28 -> 13 -> 6)
-    hidden_units: int = 0  # no dense layer between the convolutions and the code (the seeds')
-    output_stride: int = 1  # the seeds' last transposed convolution keeps the size
+    encoder_filters: list[int] = field(default_factory=lambda: [32, 64])  # Keydana's encoder
+    decoder_filters: list[int] = field(default_factory=lambda: [64, 32])  # Keydana's decoder
+    decoder_base_channels: int = 32  # Keydana's dense layer reshapes to 7x7x32
+    kernel_size: int = 3  # Keydana's 3x3
+    encoder_padding: str = "valid"  # Keydana's (28 -> 13 -> 6)
+    hidden_units: int = 0  # no dense layer between the convolutions and the code (Keydana's)
+    output_stride: int = 1  # Keydana's last transposed convolution keeps the size
     # The same arithmetic in another layout (vaecli/models/layouts.py; same weights, outputs equal to float
     # round-off): space_to_depth runs the first convolution on 2x2 blocks of the image (4x the channels
     # at half the size); depth_to_space computes the output layer on 2x2 blocks, then rearranges them.
-    # Defaults: what `vae bench` measured faster on a 2-core AVX-512 CPU (README, Performance).
+    # Defaults: what `vae bench` measured faster on a 2-core AVX-512 CPU (docs/performance.md).
     input_layout: str = "plain"
     output_layout: str = "plain"
 

@@ -26,7 +26,7 @@ STRATEGIES = ("default", "mirrored")
 @dataclass
 class EarlyStoppingConfig:
     # Stop when the validation loss has not improved for this many epochs, and keep the best
-    # epoch's weights in model.keras. None: off (the seeds train a fixed number of epochs);
+    # epoch's weights in model.keras. None: off (Keydana's posts train a fixed number of epochs);
     # the Keras VAE tutorial uses 2. Needs dataset.validation_size > 0.
     patience: Optional[int] = None
     min_delta: float = 0.0  # an improvement smaller than this does not count
@@ -38,12 +38,12 @@ class EarlyStoppingConfig:
 
 @dataclass
 class TrainerConfig:
-    epochs: int = 50  # the seeds' 50
-    batch_size: int = 100  # the seeds' 100
-    # Adam 1e-3, not the seeds' 1e-4: on Fashion-MNIST it reaches the seeds' best validation loss in
-    # 4-5 epochs instead of 20, and ends better (README, Time to quality). experiment=seeds_* keep 1e-4.
+    epochs: int = 50  # Keydana's posts' 50
+    batch_size: int = 100  # Keydana's posts' 100
+    # Adam 1e-3, not Keydana's 1e-4: on Fashion-MNIST it reaches that setting's best validation loss in
+    # 4-5 epochs instead of 20, and ends better (docs/performance.md, Time to quality). experiment=seeds_* keep 1e-4.
     learning_rate: float = 1e-3
-    plot_every: int = 10  # the seeds drew figures every 10 epochs; the last epoch always draws
+    plot_every: int = 10  # Keydana's posts drew figures every 10 epochs; the last epoch always draws
     # Training steps fused into one compiled call: fewer Python round trips per epoch;
     # the progress bar moves once per call.
     steps_per_call: int = 50
@@ -53,7 +53,7 @@ class TrainerConfig:
     # float32 | mixed_bfloat16 | mixed_float16 | auto (mixed_bfloat16 where the GPU, compute capability >= 8.0,
     # or the CPU, AVX512-BF16/AMX, has fast bfloat16; else float32; vaecli/train/precision.py). float32 stays the
     # default: a study compares losses across runs and machines, and bfloat16 changes the arithmetic
-    # (it was 1.2x faster here: README, Performance). The saved config.yaml holds what auto chose.
+    # (it was 1.2x faster here: docs/performance.md). The saved config.yaml holds what auto chose.
     precision: str = "float32"
     deterministic: bool = False  # TensorFlow's op determinism: same seed, same bits (slower)
     on_nonfinite: str = "stop"  # a NaN/Inf loss: stop with the last good checkpoint, or skip the step
@@ -173,7 +173,7 @@ class TrainConfig:
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     figures: FiguresConfig = field(default_factory=FiguresConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
-    latent_dim: int = 2  # the seeds' 2-D latents, which can be plotted directly
+    latent_dim: int = 2  # Keydana's 2-D latents, which can be plotted directly
     seed: int = 0
     resume: Optional[str] = None  # a run folder to continue from its last checkpoint
     # What `vae train` returns to a sweeper (Optuna optimises it): a column of the last epoch's

@@ -1,6 +1,6 @@
 """Evaluation metrics as functions of arrays (and, for the likelihood bounds, of a model).
 
-Each says what it measures and which direction is better; README.md, "Metrics", repeats it.
+Each says what it measures and which direction is better; docs/evaluation.md repeats it.
 scikit-learn does the neighbours, the probe and the silhouette.
 """
 

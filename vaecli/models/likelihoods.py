@@ -3,7 +3,7 @@
 Each is one schema and one class: how many numbers the decoder gives per channel, log p(x | decoder
 output) per image, and the pixel means in [0, 1] that figures and `vae eval` show. Every log
 likelihood is in nats per image (summed over pixels), so runs compare; `mse` is the exception, the
-seeds' MMD-VAE loss (mean squared error per pixel), kept for `model=mmd`.
+MMD-VAE loss of Keydana's post (mean squared error per pixel), kept for `model=mmd`.
 Like the objectives, this module imports TensorFlow inside functions: the schemas are read first.
 """
 
@@ -69,7 +69,7 @@ class Likelihood:
 
 
 class Bernoulli(Likelihood):
-    """Pixels in [0, 1] as Bernoulli probabilities on logits (the seeds', and AEVB's for MNIST)."""
+    """Pixels in [0, 1] as Bernoulli probabilities on logits (Keydana's, and AEVB's for MNIST)."""
 
     Config = BernoulliConfig
 
@@ -112,7 +112,7 @@ class GaussianFixed(Likelihood):
 
 
 class Mse(Likelihood):
-    """Minus the mean squared error per pixel of the sigmoid output: the seeds' MMD-VAE loss, not in nats."""
+    """Minus the mean squared error per pixel of the sigmoid output: Keydana's MMD-VAE loss, not in nats."""
 
     Config = MseConfig
 

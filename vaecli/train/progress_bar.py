@@ -4,7 +4,7 @@ Steps run `trainer.steps_per_call` at a time inside one compiled call (vaecli.tr
 can only move between calls. A fixed 50 steps moved it about 12 times an epoch on a CPU. Here the
 number of steps per call follows the measured step time so that the bar moves about every
 `UPDATE_SECONDS` (5 Hz), never more than `trainer.steps_per_call` at once: on a CPU at ~20 ms a
-step, about 10 steps a call, whose ~1.4 ms call overhead costs under 1% (README, "Performance");
+step, about 10 steps a call, whose ~1.4 ms call overhead costs under 1% (docs/performance.md);
 on a GPU, where a step takes a millisecond, the full steps_per_call. Without a terminal (logs,
 sweeps) or with trainer.quiet=true there is no bar and every call takes steps_per_call.
 

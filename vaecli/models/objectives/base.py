@@ -22,7 +22,7 @@ from omegaconf import MISSING
 
 from vaecli.errors import require
 
-# The likelihoods measured in nats; `mse` (the seeds' MMD-VAE loss) is not one.
+# The likelihoods measured in nats; `mse` (the MMD-VAE loss of Keydana's post) is not one.
 NATS_LIKELIHOODS = ("bernoulli", "gaussian", "gaussian_fixed")
 
 

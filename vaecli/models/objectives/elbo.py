@@ -11,9 +11,9 @@ from vaecli.models.objectives.base import KLConfig, Objective
 @dataclass
 class ElboConfig(KLConfig):
     name: str = "elbo"
-    # The seeds' single-sample estimate log q(z|x) - log p(z), not the analytic KL of the other objectives.
+    # Keydana's single-sample estimate log q(z|x) - log p(z), not the analytic KL of the other objectives.
     kl: str = "sample"
-    # 1.0 is the true ELBO. The seeds' code summed the reconstruction over the batch but averaged
+    # 1.0 is the true ELBO. Keydana's code summed the reconstruction over the batch but averaged
     # the prior terms, i.e. kl_weight = 1/batch_size (0.01 at 100).
     kl_weight: float = 1.0
 

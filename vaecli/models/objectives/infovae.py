@@ -2,7 +2,7 @@
 
 loss = -log p(x|z) + (1 - α) KL(q(z|x) || p(z)) + (α + λ - 1) MMD²(q(z), p(z)).
 Its corners: α = 0, λ = 1 is the ELBO (`elbo`); α = 1, λ = 1 with a deterministic encoder and the
-mse likelihood is the seeds' MMD-VAE (`mmd`). tests/test_objectives.py checks both on one batch.
+mse likelihood is Keydana's MMD-VAE (`mmd`). tests/test_objectives.py checks both on one batch.
 """
 
 from __future__ import annotations

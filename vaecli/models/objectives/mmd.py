@@ -1,4 +1,4 @@
-"""The MMD-VAE of the seeds (Zhao, Song & Ermon 2019, InfoVAE, and its "MMD-VAE" tutorial code): kept exactly."""
+"""The MMD-VAE of Keydana's post (Zhao, Song & Ermon 2019, InfoVAE, and Zhao's "MMD-VAE" tutorial code): kept exactly."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from vaecli.models.objectives.kernels import KernelConfig
 class MmdConfig(ObjectiveConfig):
     name: str = "mmd"
     kernel: KernelConfig = field(default_factory=KernelConfig)
-    mmd_weight: float = 1.0  # the seeds: loss = MSE + MMD
-    prior_samples: int = 200  # the seeds draw 200 N(0, I) samples per step
+    mmd_weight: float = 1.0  # Keydana's post: loss = MSE + MMD
+    prior_samples: int = 200  # the post draws 200 N(0, I) samples per step
 
     def __post_init__(self) -> None:
         super().__post_init__()
