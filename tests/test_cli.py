@@ -86,7 +86,7 @@ def test_train_then_resume_through_the_console_script(tmp_path, tiny_mnist):
 
     result = vae("train", f"resume={run}", "model=mmd", cwd=tmp_path)
     assert result.returncode == 2 and "was trained with model=" in error_line(result)
-    assert (run / "metrics.csv").is_file() and (run / ".hydra").is_dir()  # a failed resume keeps the run
+    assert (run / "metrics.csv").is_file() and (run / "overrides.yaml").is_file()  # a failed resume keeps the run
 
 
 @pytest.mark.slow
@@ -194,3 +194,32 @@ def test_help_is_rendered_for_the_command_asked_about(tmp_path):
     result = vae("eval", "--help", cwd=tmp_path)
     assert result.returncode == 0 and result.stdout.startswith("vae eval: measure a finished run")
     assert "== Choices" not in result.stdout and "vae train" not in result.stdout
+
+
+def test_load_runs_reads_a_sweep_as_one_table(tiny_sweep):
+    import vaecli
+
+    table = vaecli.load_runs(tiny_sweep)
+    assert len(table) == 4 and set(table["status"]) == {"finished"} and not table["damaged"].any()
+    assert sorted(zip(table["model.name"], table["seed"])) == [("elbo", 0), ("elbo", 1), ("mmd", 0), ("mmd", 1)]
+    assert table["trainer.epochs"].eq(3).all() and table["knn5_accuracy"].between(0, 1).all()
+    assert table["test/loss"].notna().all() and (table["epoch"] == 3).all()
+
+
+def test_the_python_api_example_runs(tiny_sweep):
+    """docs/python-api.md's code blocks, run as a notebook would, on a real sweep."""
+    import re
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    page = (Path(__file__).resolve().parents[1] / "docs" / "python-api.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    assert len(blocks) >= 2
+    run = sorted(p for p in tiny_sweep.iterdir() if p.is_dir())[0]
+    namespace = {"RUN": run, "SWEEP": tiny_sweep}
+    for block in blocks:
+        exec(compile(block, "docs/python-api.md", "exec"), namespace)
+    assert namespace["z"].shape == (8, 2) and namespace["x"].shape == (8, 28, 28, 1)
+    assert namespace["samples"].shape == (16, 28, 28, 1) and len(namespace["table"]) == 4
+    assert namespace["run"].status == "finished" and namespace["history"]["epoch"].tolist() == [1, 2, 3]

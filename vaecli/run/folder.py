@@ -142,6 +142,8 @@ class RunFolder:
         """The final model (vaecli.models.networks.VAE)."""
         import keras
 
+        import vaecli.models.networks  # noqa: F401  registers the model's classes with Keras
+
         if not self.model.is_file():
             raise DataError(f"{self.path} has no {names.MODEL}; is it a finished vaecli run? "
                             f"(resume it with vae train resume={self.path})")
