@@ -242,3 +242,25 @@ def test_evaluation_does_not_import_training():
                             "print(sorted(m for m in sys.modules if m.startswith('vaecli.train')))"],
                            capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_two_sweeps_started_together_each_get_their_own_folder(tiny_mnist, tmp_path):
+    """Two joblib sweeps named alike at the same moment: each its own sweep folder, each job its own folder."""
+    args = ["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "seed=0,1", "dataset=mnist",
+            f"dataset.path={tiny_mnist}", "trainer.epochs=1", "trainer.batch_size=100", "trainer.eval_at_end=false",
+            "trainer.quiet=true", "figures.animations=false", "figures.scatter_points=200",
+            f"hydra.sweep.dir=${{unique_dir:{tmp_path / 'sweep'}}}"]
+    vae = Path(sys.executable).parent / "vae"
+    started = [subprocess.Popen([str(vae), "train", *args, f"latent_dim={d}"], cwd=tmp_path, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for d in (2, 3)]
+    results = [p.communicate(timeout=600) for p in started]
+    assert [p.returncode for p in started] == [0, 0], [err[-2000:] for _, err in results]
+    sweeps = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("sweep"))
+    assert sweeps == ["sweep", "sweep_2"]
+    dims = set()
+    for sweep in sweeps:
+        jobs = [RunFolder(p) for p in sorted((tmp_path / sweep).iterdir()) if p.is_dir()]
+        assert len(jobs) == 2 and all(job.model.is_file() for job in jobs)
+        dims |= {job.read_config().latent_dim for job in jobs}
+    assert dims == {2, 3}
