@@ -143,14 +143,15 @@ def test_a_full_disk_names_the_file_and_how_to_continue(tmp_path):
 
 @pytest.mark.slow
 def test_a_disk_that_turns_read_only_while_training_names_the_file(tmp_path):
-    """ext4's errors=remount-ro does this to a failing disk: training then meets EROFS at its next write."""
+    """As when a failing disk is remounted read-only (ext4's errors=remount-ro): the run folder, mounted
+    read-only over itself in the process's namespace, refuses every new write; training meets EROFS."""
     run = tmp_path / "disk" / "run"
     process = in_own_mount(tmp_path, "64m", ["train", "dataset=idx", f"dataset.path={idx_data(tmp_path)}", "trainer.epochs=200",
                                              "trainer.eval_at_end=false", f"hydra.run.dir={run}", *TINY])
     for line in process.stdout:
         if line.startswith("device:"):  # the run folder exists and training is about to start
-            remount = subprocess.run(["nsenter", "-t", str(process.pid), "-m", "mount", "-o", "remount,ro", str(tmp_path / "disk")],
-                                     capture_output=True, text=True)
+            read_only = f'mount --bind "{run}" "{run}" && mount -o remount,bind,ro "{run}"'
+            remount = subprocess.run(["nsenter", "-t", str(process.pid), "-m", "sh", "-c", read_only], capture_output=True, text=True)
             assert remount.returncode == 0, remount.stderr
             break
     out, err = process.communicate(timeout=300)
