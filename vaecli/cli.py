@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
+from pathlib import Path
 
 # TensorFlow logs dozens of INFO/WARNING lines at import; level 2 hides those, errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -25,6 +27,10 @@ USAGE = "usage: vae {" + ",".join(COMMANDS) + "} [hydra overrides]\n\n" + "\n".j
 
 
 def main(argv: list[str] | None = None) -> int:
+    # SIGTERM's default action ends the process without a word; as an interrupt it says how to continue.
+    # Training catches both signals itself (vaecli/train/stop_signals.py) to stop after a checkpoint.
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
     args = sys.argv[1:] if argv is None else list(argv)
     if not args or args[0] in ("-h", "--help", "help"):
         print(USAGE)
@@ -42,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(name: str, rest: list[str]) -> int:
-    from vaecli.errors import VaeError, describe_config_error
+    from vaecli.errors import VaeError, describe_config_error, disk_fault
 
     user_wants_traceback = os.environ.get("HYDRA_FULL_ERROR") == "1"
     # Hydra prints multi-line reports of its own unless this is set; we want the exception.
@@ -55,7 +61,7 @@ def _run(name: str, rest: list[str]) -> int:
     except SystemExit as ex:  # argparse inside Hydra (--help, bad flags) exits by itself
         return ex.code if isinstance(ex.code, int) else (0 if ex.code is None else 1)
     except KeyboardInterrupt:
-        print(f"vae {name}: interrupted", file=sys.stderr)
+        print(f"vae {name}: interrupted; {_how_to_continue(name, rest)}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `vae train --help | head`: the reader left; no error to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
@@ -67,6 +73,8 @@ def _run(name: str, rest: list[str]) -> int:
             message, code = str(ex), ex.exit_code
         elif (described := describe_config_error(ex)) is not None:
             message, code = described, 2
+        elif (disk := disk_fault(ex)) is not None:  # a full or read-only disk: its file and the fix
+            message, code = str(disk), disk.exit_code
         elif isinstance(ex, OSError) and ex.filename:  # e.g. an output folder that cannot be written
             message, code = f"cannot use {ex.filename}: {ex.strerror}; choose another place (hydra.run.dir=...)", 3
         else:
@@ -77,6 +85,30 @@ def _run(name: str, rest: list[str]) -> int:
         sys.argv = saved_argv
         if not user_wants_traceback:
             os.environ.pop("HYDRA_FULL_ERROR", None)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _how_to_continue(name: str, args: list[str]) -> str:
+    """After an interrupt outside training's own handling (start-up, a second Ctrl-C): the run to continue,
+    or, for a new run that had not started, nothing kept (the folder this command made is taken away)."""
+    given = {key: value.strip("'\"") for key, value in (arg.split("=", 1) for arg in args if "=" in arg)}
+    if name == "eval" and given.get("run"):
+        return f"evaluate it with: vae eval run={given['run']}"
+    if name != "train":
+        return "run the same command again"
+    if given.get("resume") not in (None, "", "null"):
+        return f"continue with: vae train resume={given['resume']}"
+    from vaecli.run.files import holds_run
+    from vaecli.run.creation import created, is_litter, remove_unused_run_folder
+
+    folder = created[0] if created else Path(given["hydra.run.dir"]) if "hydra.run.dir" in given else None
+    remove_unused_run_folder()  # only if it holds nothing but Hydra's record, the lock and the log
+    if folder is not None and folder.is_dir() and (holds_run(folder) or not all(map(is_litter, folder.iterdir()))):
+        return f"continue with: vae train resume={folder}"
+    return "training had not started and nothing was kept; run the same command again"
 
 
 def _one_line(text: str) -> str:

@@ -4,13 +4,15 @@ Exit codes (docs/reliability.md, generated from the classes below):
     0  success
     1  internal error (a bug: please report it with HYDRA_FULL_ERROR=1's traceback)
     2  usage error: an unknown command, option, group choice, or a bad value
-    3  data or run-folder error: missing, corrupt or unreadable inputs
+    3  data or run-folder error: missing, corrupt or unreadable inputs; a full or read-only disk
     4  training failed: a non-finite loss stopped the run (the last good checkpoint is kept)
-    130 interrupted (Ctrl-C or SIGTERM); the run folder can be resumed
+    130 interrupted (Ctrl-C or SIGTERM); the run folder can be resumed, or nothing was kept
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 
 
@@ -56,6 +58,34 @@ class Interrupted(VaeError):
     """Ctrl-C or SIGTERM stopped training after it saved a checkpoint."""
 
     exit_code = 130
+
+
+# Disk faults by errno: what the fix is. TensorFlow reports them as OpErrors whose message ends in the strerror.
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
+_STRERRORS = {os.strerror(code): code for code in _FULL | _READ_ONLY}
+
+
+def disk_fault(ex: BaseException, folder=None, then: str | None = None) -> DataError | None:
+    """A DataError for a full or read-only disk (an OSError, or TensorFlow's error for one) that names the file
+    (else `folder`, where the command writes) and the fix, ending in `then` (how to continue); None for other errors."""
+    code, path = getattr(ex, "errno", None), getattr(ex, "filename", None)
+    if not isinstance(ex, OSError):  # tensorflow.errors.OpError: "{{...}} /path/file; No space left on device [Op:SaveV2]"
+        text = str(getattr(ex, "message", "") or "")
+        found = next((s for s in _STRERRORS if s in text), None)
+        if found is None:
+            return None
+        code, named = _STRERRORS[found], re.search(r"(/[^\s;]+?)[;:]?\s*" + re.escape(found), text)
+        path = named.group(1) if named else None
+    if code not in _FULL | _READ_ONLY:
+        return None
+    if path and "_temp/" in str(path):  # a checkpoint's temporary file: name its folder
+        path = str(path).split("_temp/")[0].rsplit("/", 1)[0]
+    if code in _FULL:
+        fix = f"free space there, then {then}" if then else "free space there, or write elsewhere (hydra.run.dir=...)"
+    else:
+        fix = f"make it writable, then {then}" if then else "choose a folder you can write (hydra.run.dir=...)"
+    return DataError(f"cannot write {path or folder or 'the output folder'}: {os.strerror(code)}; {fix}")
 
 
 def describe_config_error(ex: BaseException) -> str | None:

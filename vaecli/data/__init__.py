@@ -12,22 +12,26 @@ labels, and factors where known, travel alongside for figures and metrics; train
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from vaecli.data import folder, generated, idx, tfds
 from vaecli.data.idx import has_idx_files, read_idx, read_idx_dir
 from vaecli.data.pipeline import eval_pipeline, training_batches
-from vaecli.data.splits import Splits, Stream, finish
+from vaecli.data.splits import Splits, Stream, finish, read_faults
 
 if TYPE_CHECKING:
     from vaecli.config.dataset import DatasetConfig
 
+log = logging.getLogger(__name__)
+
 SOURCES = {"idx": idx, "tfds": tfds, "folder": folder, "generated": generated}
 
-__all__ = ["SOURCES", "Splits", "Stream", "eval_pipeline", "has_idx_files", "load_dataset", "read_idx", "read_idx_dir",
-           "training_batches"]
+__all__ = ["SOURCES", "Splits", "Stream", "eval_pipeline", "has_idx_files", "load_dataset", "read_faults", "read_idx",
+           "read_idx_dir", "training_batches"]
 
 
 def load_dataset(cfg: DatasetConfig, seed: int = 0) -> Splits:
     """The configured dataset: its source's splits, carved and held or streamed as `finish` decides."""
+    log.info(f"data: reading dataset={cfg.name} (source {cfg.source})")
     return finish(cfg, SOURCES[cfg.source].load(cfg, seed), seed)

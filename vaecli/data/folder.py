@@ -6,13 +6,16 @@
                                       files, drawn with a fixed seed, is the test split
 
 Images are centre-cropped (dataset.center_crop), resized (dataset.image_size; default: the first
-image's size) and made grey or colour (dataset.channels; default: the first image's). The file list
+image's size) and made grey or colour (dataset.channels; default: the first image's, where grey with
+alpha counts as grey and colour with alpha as colour with alpha). The file list
 is made here rather than by keras.utils.image_dataset_from_directory: that one reshuffles on every
 pass, and a resumed run must see the same batches as an uninterrupted one.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +29,10 @@ if TYPE_CHECKING:
     from vaecli.config.dataset import DatasetConfig
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")  # what tf.io.decode_image reads
+# Channels as stored -> as decoded: tf.io.decode_image makes 1, 3 or 4; grey + alpha PNGs (2) are read as grey.
+DECODED_CHANNELS = {1: 1, 2: 1, 3: 3, 4: 4}
+
+log = logging.getLogger(__name__)
 
 
 def check(cfg: DatasetConfig) -> None:
@@ -43,6 +50,9 @@ def load(cfg: DatasetConfig, seed: int) -> Loaded:
             raise DataError(f"{root}: train/ has classes {names} but test/ has {test_names}; give both the same sub-folders")
     else:
         files, labels, names = _listing(root)
+        if len(files) < 2:
+            raise DataError(f"{root} holds only {len(files)} image ({files[0]}); a run needs at least two, one to train on "
+                            "and one to test; add images, or give it train/ and test/ sub-folders")
         order = np.random.default_rng(TEST_SEED).permutation(len(files))
         n_test = max(1, round(cfg.test_fraction * len(files)))
         test_idx, train_idx = np.sort(order[:n_test]), np.sort(order[n_test:])
@@ -70,9 +80,20 @@ def _first_shape(path: str, cfg: DatasetConfig) -> tuple:
     import tensorflow as tf
 
     try:
-        return tuple(tf.io.decode_image(tf.io.read_file(path), expand_animations=False).shape)
+        height, width, channels = tf.io.decode_image(tf.io.read_file(path), expand_animations=False).shape
     except tf.errors.OpError as ex:
-        raise DataError(f"{path}: cannot decode this image ({ex.message.splitlines()[0]}); remove or replace it") from ex
+        raise _undecodable(path, ex) from ex
+    return height, width, DECODED_CHANNELS[channels]
+
+
+def _reason(ex: Exception) -> str:
+    """TensorFlow's message without the op names around it: `{{function_node ...}} Invalid PNG data [Op:DecodeImage]`."""
+    text = (getattr(ex, "message", None) or str(ex)).strip().splitlines()[0]
+    return re.sub(r"\{\{[^}]*\}\}\s*|\s*\[Op:\w+\]", "", text).strip()
+
+
+def _undecodable(path: str, ex: Exception, more: str = "") -> DataError:
+    return DataError(f"{path}: cannot read this image ({_reason(ex)}){more}; remove or replace it")
 
 
 def _stream(files: np.ndarray, labels: np.ndarray, shape: tuple[int, int, int], cfg: DatasetConfig) -> Stream:
@@ -90,4 +111,20 @@ def _stream(files: np.ndarray, labels: np.ndarray, shape: tuple[int, int, int], 
     def make():
         return tf.data.Dataset.from_tensor_slices((files, labels)).map(example, num_parallel_calls=tf.data.AUTOTUNE)
 
-    return Stream(make, len(files), shape)
+    def diagnose(ex: Exception) -> DataError:
+        """The files `example` fails on, found by reading them all once more, the failures dropped."""
+        log.warning(f"an image of {len(files)} cannot be read; looking for it ({ex.__class__.__name__})")
+        fine = (tf.data.Dataset.from_tensor_slices((files, labels, np.arange(len(files))))
+                .map(lambda path, label, i: (example(path, label)[0], i), num_parallel_calls=tf.data.AUTOTUNE)
+                .ignore_errors().map(lambda image, i: i))
+        bad = sorted(set(range(len(files))) - set(fine.as_numpy_iterator()))
+        if not bad:  # it read this time: the disk, not a file
+            return DataError(f"reading the images under {Path(files[0]).parent} failed ({_reason(ex)}); check the disk and try again")
+        more = f", and {len(bad) - 1} more such files ({files[bad[1]]}, ...)" if len(bad) > 1 else ""
+        try:
+            example(tf.constant(files[bad[0]]), tf.constant(0, tf.int64))
+        except tf.errors.OpError as own:
+            return _undecodable(files[bad[0]], own, more)
+        return _undecodable(files[bad[0]], ex, more)
+
+    return Stream(make, len(files), shape, diagnose)

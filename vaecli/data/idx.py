@@ -5,6 +5,7 @@ Debian's dataset-fashion-mnist), else tensorflow-datasets' copy of dataset.tfds_
 from __future__ import annotations
 
 import gzip
+import math
 import struct
 import zlib
 from pathlib import Path
@@ -47,11 +48,11 @@ def read_idx(path: Path) -> np.ndarray:
         raise DataError(f"{path}: truncated IDX header; copy or download the file again")
     dims = struct.unpack(f">{ndim}I", raw[4:header])
     dtype = np.dtype(_IDX_DTYPES[raw[2]])
-    expected = int(np.prod(dims)) * dtype.itemsize
+    expected = math.prod(dims) * dtype.itemsize  # Python ints: a header's sizes cannot overflow (np.prod wraps at 2**63)
     if len(raw) - header != expected:
         raise DataError(
-            f"{path}: truncated or padded IDX file ({len(raw) - header} data bytes, shape {dims} needs {expected}); "
-            "copy or download the file again"
+            f"{path}: truncated or padded IDX file ({len(raw) - header} data bytes, but its header's shape {dims} needs "
+            f"{expected}); copy or download the file again"
         )
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims)
 

@@ -9,7 +9,8 @@ probe, the reference classifier, figures). Test and validation images are always
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
@@ -48,6 +49,8 @@ class Stream:
     make: Callable[[], tf.data.Dataset]
     count: int
     image_shape: tuple[int, int, int]
+    # A read error (tf.errors.OpError) -> the DataError that names the file behind it; None: the error as it is.
+    diagnose: Callable[[Exception], DataError] | None = None
 
     def __len__(self) -> int:
         return self.count
@@ -56,7 +59,7 @@ class Stream:
         return self.count * int(np.prod(self.image_shape))
 
     def head(self, n: int, skip: int = 0) -> Stream:
-        return Stream(lambda: self.make().skip(skip).take(n), max(0, min(n, self.count - skip)), self.image_shape)
+        return replace(self, make=lambda: self.make().skip(skip).take(n), count=max(0, min(n, self.count - skip)))
 
     def read(self, n: int | None = None, shuffle_seed: int | None = None, buffer: int = 10_000) -> Arrays:
         """The first n examples (all: None) into memory, in file order or through a seeded shuffle buffer."""
@@ -66,14 +69,29 @@ class Stream:
             ds = ds.shuffle(buffer, seed=shuffle_seed, reshuffle_each_iteration=False)
         images = np.empty((n, *self.image_shape), dtype=np.uint8)  # filled batch by batch: no second copy
         labels, factors, filled = np.empty(n, dtype=np.int64), [], 0
-        for image, label, factor in ds.take(n).batch(1000).as_numpy_iterator():
-            images[filled : filled + len(image)], labels[filled : filled + len(image)] = image, label
-            factors.append(factor)
-            filled += len(image)
+        with read_faults(self):
+            for image, label, factor in ds.take(n).batch(1000).as_numpy_iterator():
+                images[filled : filled + len(image)], labels[filled : filled + len(image)] = image, label
+                factors.append(factor)
+                filled += len(image)
         if filled < n:
             raise DataError(f"the dataset gave {filled} images where it announced {n}; its files may be incomplete")
         stacked = np.concatenate(factors) if factors else np.empty((0, 0), dtype=np.int64)
         return Arrays(images, labels, stacked if stacked.size else None)
+
+
+@contextmanager
+def read_faults(stream: Stream | None):
+    """Reading `stream` (in memory, or the training loop's batches): a file that cannot be read or decoded
+    becomes a DataError that names it, instead of TensorFlow's error, which names no file."""
+    import tensorflow as tf
+
+    try:
+        yield
+    except (tf.errors.InvalidArgumentError, tf.errors.DataLossError, tf.errors.NotFoundError) as ex:
+        if stream is None or stream.diagnose is None:
+            raise
+        raise stream.diagnose(ex) from ex
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
 from omegaconf import OmegaConf
 
 from vaecli.evaluate import metrics
@@ -16,11 +17,13 @@ from vaecli.run.folder import RunFolder
 from vaecli.evaluate.classifier import reference_classifier
 from vaecli.config.schemas import EvalConfig, TrainConfig
 from vaecli.data import load_dataset
-from vaecli.errors import DataError
+from vaecli.errors import DataError, Interrupted, disk_fault
 from vaecli.visual.run_figures import draw_factors, grid_codes, latent_plane, prior_samples, save
 from vaecli.models.networks import decode_codes, encode_images
 
 log = logging.getLogger(__name__)
+
+SHARPNESS_IMAGES = 1000  # samples and test images whose sharpness is compared: enough for a stable mean, seconds to filter
 
 
 def load_run_config(run_dir: Path) -> TrainConfig:
@@ -54,13 +57,22 @@ def _disentanglement(vae, data, test_codes, run_dir: Path, train_cfg: TrainConfi
 
 
 def evaluate_run(run_dir: Path, cfg: EvalConfig) -> dict:
-    """Every metric of a finished run, written to its metrics.json; refused while another process trains it."""
+    """Every metric of a finished run, written to <run>/metrics.json; refused while another process trains it.
+    An interrupt, or a full or read-only disk, leaves the run as it was and says how to evaluate it again."""
+    again = f"evaluate it with: vae eval run={run_dir}"
     folder = RunFolder(run_dir)
     if not folder.path.is_dir():
         raise DataError(f"run={run_dir} is not a folder; pass a run folder under outputs/")
     train_cfg = folder.read_config()  # before the lock: a folder that is not a run gets no lock file
-    with run_lock(folder.path, "vae eval"):
-        return _evaluate(folder, train_cfg, folder.load_model(), cfg)
+    try:
+        with run_lock(folder.path, "vae eval"):
+            return _evaluate(folder, train_cfg, folder.load_model(), cfg)
+    except KeyboardInterrupt:
+        raise Interrupted(f"evaluation interrupted; {run_dir} is kept as it was; {again}") from None
+    except (OSError, tf.errors.OpError) as ex:
+        if (fault := disk_fault(ex, run_dir, again)) is None:
+            raise
+        raise fault from ex
 
 
 def _evaluate(folder: RunFolder, train_cfg: TrainConfig, vae, cfg: EvalConfig) -> dict:
@@ -68,18 +80,21 @@ def _evaluate(folder: RunFolder, train_cfg: TrainConfig, vae, cfg: EvalConfig) -
     data = load_dataset(train_cfg.dataset, seed=train_cfg.seed)
     started = time.perf_counter()
     rng = np.random.default_rng(train_cfg.seed)
-    test_x = data.test_images.astype(np.float32) / 255.0
+    test_images, batch = data.test_images, cfg.batch_size  # uint8: scaled a batch at a time, never whole as floats
     results: dict = {}
 
     log.info("eval: reconstructions and likelihood bounds")
-    test_codes = encode_images(vae, data.test_images, cfg.batch_size)
-    train_codes = encode_images(vae, data.train_images, cfg.batch_size)
-    results.update(metrics.reconstruction_errors(test_x, decode_codes(vae, test_codes, cfg.batch_size)))
-    results["reconstruction"] = metrics.reconstruction_nll(vae, test_x, cfg.batch_size)  # the run's own likelihood
+    test_codes = encode_images(vae, test_images, batch)
+    train_codes = encode_images(vae, data.train_images, batch)
+    results.update(metrics.mean_over_batches([
+        (len(x), metrics.reconstruction_errors(x, decode_codes(vae, test_codes[start : start + len(x)], batch)))
+        for start, x in metrics.batches(test_images, batch)
+    ]))
+    results["reconstruction"] = metrics.reconstruction_nll(vae, test_images, batch)  # the run's own likelihood
     if vae.stochastic:
-        results["elbo"] = metrics.elbo(vae, test_x, cfg.batch_size, train_cfg.seed)
-        subset = test_x[rng.permutation(len(test_x))[: cfg.iw_subset]]
-        results.update(metrics.likelihood_bounds(vae, subset, cfg.iw_samples, cfg.batch_size, train_cfg.seed))
+        results["elbo"] = metrics.elbo(vae, test_images, batch, train_cfg.seed)
+        subset = test_images[rng.permutation(len(test_images))[: cfg.iw_subset]]
+        results.update(metrics.likelihood_bounds(vae, subset, cfg.iw_samples, batch, train_cfg.seed))
 
     log.info("eval: latent space")
     for k in cfg.knn_neighbours:
@@ -93,21 +108,20 @@ def _evaluate(folder: RunFolder, train_cfg: TrainConfig, vae, cfg: EvalConfig) -
         results.update(_disentanglement(vae, data, test_codes, run_dir, train_cfg, cfg))
 
     log.info("eval: samples, judged by the reference classifier")
-    full = load_dataset(replace(train_cfg.dataset, train_size=None, validation_size=0), seed=0)
+    whole = train_cfg.dataset.train_size is None and train_cfg.dataset.validation_size == 0
+    full = data if whole else load_dataset(replace(train_cfg.dataset, train_size=None, validation_size=0), seed=0)
     judge = reference_classifier(full, Path(cfg.classifier_cache) if cfg.classifier_cache else None)
-    samples = decode_codes(vae, prior_samples(vae, cfg.prior_samples, train_cfg.seed), cfg.batch_size)
+    sample_features, sample_probabilities, first_samples = _judged(vae, judge, prior_samples(vae, cfg.prior_samples, train_cfg.seed), batch)
     plane = latent_plane(test_codes)
     codes, _, _ = grid_codes(vae, plane, train_cfg.figures.grid_size, train_cfg.figures.grid_quantile, train_cfg.seed)
-    grid = decode_codes(vae, codes, cfg.batch_size)
-    test_features, _ = judge.predict(test_x)
-    sample_features, sample_probabilities = judge.predict(samples)
-    _, grid_probabilities = judge.predict(grid)
+    _, grid_probabilities, _ = _judged(vae, judge, codes, batch)
+    test_features = np.concatenate([judge.predict(x)[0] for _, x in metrics.batches(test_images, batch)])
     results["classifier_test_accuracy"] = judge.test_accuracy
     results["frechet_distance"] = metrics.frechet_distance(sample_features, test_features)
     results["grid_confident_share"] = metrics.confident_share(grid_probabilities, cfg.confidence)
     results["sample_confident_share"] = metrics.confident_share(sample_probabilities, cfg.confidence)
     results["sample_class_entropy"] = metrics.class_entropy(sample_probabilities)
-    results["sample_sharpness_ratio"] = metrics.sharpness(samples[:1000]) / metrics.sharpness(test_x[:1000])
+    results["sample_sharpness_ratio"] = metrics.sharpness(first_samples) / metrics.sharpness(test_images[:SHARPNESS_IMAGES])
 
     report = {
         "run": {
@@ -127,3 +141,17 @@ def _evaluate(folder: RunFolder, train_cfg: TrainConfig, vae, cfg: EvalConfig) -
     folder.write_evaluation(report)
     log.info("eval: " + " ".join(f"{k}={v:.4g}" for k, v in results.items() if isinstance(v, float)))
     return report
+
+
+def _judged(vae, judge, codes: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The reference classifier's features and class probabilities of the images decoded from `codes`, decoded a
+    batch at a time, and the first SHARPNESS_IMAGES of those images."""
+    features, probabilities, first = [], [], []
+    for start in range(0, len(codes), batch_size):
+        images = decode_codes(vae, codes[start : start + batch_size], batch_size)
+        batch_features, batch_probabilities = judge.predict(images)
+        features.append(batch_features)
+        probabilities.append(batch_probabilities)
+        if start < SHARPNESS_IMAGES:
+            first.append(images[: SHARPNESS_IMAGES - start])
+    return np.concatenate(features), np.concatenate(probabilities), np.concatenate(first)

@@ -1,7 +1,8 @@
 """Evaluation metrics as functions of arrays (and, for the likelihood bounds, of a model).
 
 Each says what it measures and which direction is better; docs/evaluation.md repeats it.
-scikit-learn does the neighbours, the probe and the silhouette.
+scikit-learn does the neighbours, the probe and the silhouette. Images may be uint8 (0-255) or floats
+in [0, 1]; uint8 ones are scaled a batch at a time, so a split is never copied whole as floats.
 """
 
 from __future__ import annotations
@@ -21,11 +22,30 @@ from vaecli.models.losses import imq_kernel, log_normal_pdf, mmd
 
 EPS = 1e-6
 
+
+def unit(images: np.ndarray) -> np.ndarray:
+    """Images as float32 in [0, 1]: uint8 ones scaled, float ones as they are."""
+    return images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images.astype(np.float32, copy=False)
+
+
+def batches(images: np.ndarray, batch_size: int):
+    """(start, float32 batch in [0, 1]) over `images`, `batch_size` at a time."""
+    for start in range(0, len(images), batch_size):
+        yield start, unit(images[start : start + batch_size])
+
+
+def mean_over_batches(parts: list[tuple[int, dict[str, float]]]) -> dict[str, float]:
+    """Per-image means computed batch by batch, as (batch length, means) pairs -> the means over all images."""
+    total = sum(n for n, _ in parts)
+    return {key: float(sum(n * means[key] for n, means in parts) / total) for key in parts[0][1]}
+
+
 # ---------------------------------------------------------------- reconstruction
 
 
 def reconstruction_errors(images: np.ndarray, decoded: np.ndarray) -> dict[str, float]:
     """Per-image Bernoulli cross-entropy (nats, summed over pixels) and per-pixel MSE; lower is better."""
+    images = unit(images)
     p = np.clip(decoded, EPS, 1.0 - EPS)
     bce = -(images * np.log(p) + (1.0 - images) * np.log(1.0 - p)).reshape(len(images), -1).sum(axis=1)
     return {"reconstruction_bce": float(bce.mean()), "reconstruction_mse": float(np.mean((images - decoded) ** 2))}
@@ -37,8 +57,8 @@ def reconstruction_errors(images: np.ndarray, decoded: np.ndarray) -> dict[str, 
 def reconstruction_nll(vae, images: np.ndarray, batch_size: int) -> float:
     """-log p(x | z = code of x) under the run's own likelihood, per image (nats; `mse`: per-pixel error); lower is better."""
     total = 0.0
-    for start in range(0, len(images), batch_size):
-        x = tf.convert_to_tensor(images[start : start + batch_size], tf.float32)
+    for _, batch in batches(images, batch_size):
+        x = tf.convert_to_tensor(batch)
         outputs = tf.cast(vae.decoder(vae.encode(x)), tf.float32)
         total -= float(tf.reduce_sum(vae.likelihood.log_prob(x, outputs)))
     return total / len(images)
@@ -50,7 +70,7 @@ def log_weights(vae, images: np.ndarray, k: int, seed: int) -> np.ndarray:
     The run's own likelihood and prior. One encoder pass per image and one batched decoder pass
     over all k*n codes: no Python loop over k.
     """
-    x = tf.convert_to_tensor(images, tf.float32)
+    x = tf.convert_to_tensor(unit(images))
     mean, logvar = vae.posterior(x)
     noise = tf.random.stateless_normal((k, *mean.shape), seed=[seed, 0])
     z = mean[None] + tf.exp(0.5 * logvar)[None] * noise  # (k, n, d)
@@ -64,8 +84,8 @@ def elbo(vae, images: np.ndarray, batch_size: int, seed: int) -> float:
     """The ELBO, nats per image, one z ~ q(z|x) per image: the closed-form KL for the N(0, I) prior, else
     log q(z|x) - log p(z) at that z; higher is better."""
     total = 0.0
-    for start in range(0, len(images), batch_size):
-        x = tf.convert_to_tensor(images[start : start + batch_size], tf.float32)
+    for start, batch in batches(images, batch_size):
+        x = tf.convert_to_tensor(batch)
         mean, logvar = vae.posterior(x)
         z = mean + tf.exp(0.5 * logvar) * tf.random.stateless_normal(tf.shape(mean), seed=[seed, start])
         log_px = vae.likelihood.log_prob(x, tf.cast(vae.decoder(z), tf.float32))
@@ -172,5 +192,6 @@ def class_entropy(probabilities: np.ndarray) -> float:
 
 def sharpness(images: np.ndarray) -> float:
     """Mean squared Laplacian response of images (N, H, W, C) in [0, 1]: edge energy; blur lowers it."""
+    images = unit(images)
     per_channel = [ndimage.laplace(img[..., c].astype(np.float64)) for img in images for c in range(images.shape[-1])]
     return float(np.mean(np.square(per_channel)))

@@ -22,9 +22,10 @@ from vaecli.run.folder import RunFolder
 from vaecli.run.provenance import provenance
 from vaecli.train.stop_signals import StopSignals
 from vaecli.config.schemas import TrainConfig
-from vaecli.data import Splits, eval_pipeline, load_dataset, training_batches
-from vaecli.errors import DataError, Interrupted, TrainingError
+from vaecli.data import eval_pipeline, load_dataset, read_faults, training_batches
+from vaecli.errors import DataError, Interrupted, TrainingError, disk_fault
 from vaecli.train.early_stopping import EarlyStopping
+from vaecli.train.memory import check_memory
 from vaecli.run.history import History
 from vaecli.train.progress_bar import ProgressBar
 from vaecli.models.networks import VAE
@@ -79,8 +80,13 @@ def train(cfg: TrainConfig, run_dir: Path, overrides: list[str] | None = None) -
     run_dir = Path(run_dir)
     accept(run_dir, cfg)  # before the folder is touched (and again once it is locked)
     run_dir.mkdir(parents=True, exist_ok=True)
-    with run_lock(run_dir, "vae train"), StopSignals() as stop:
-        return Trainer(cfg, run_dir, stop, overrides).fit()
+    try:
+        with run_lock(run_dir, "vae train"), StopSignals() as stop:
+            return Trainer(cfg, run_dir, stop, overrides).fit()
+    except (OSError, tf.errors.OpError) as ex:  # a full or read-only disk: name the file, say how to continue
+        if (fault := disk_fault(ex, run_dir, f"continue with: vae train resume={run_dir}")) is None:
+            raise
+        raise fault from ex
 
 
 class Trainer:
@@ -91,6 +97,8 @@ class Trainer:
         self.folder = folder = accept(run_dir, cfg)
         device = configure_tensorflow(cfg)
         self.data = data = load_dataset(cfg.dataset, seed=cfg.seed)
+        stop.defer()  # from here on a signal stops after a checkpoint
+        check_memory(cfg, data)  # before the model is built: a config too large for this machine is refused
         streamed = " (streamed)" if data.train_stream is not None else ""
         log.info(f"data: {data.name} from {data.source}: {data.train_count} train{streamed}, "
                  f"{len(data.validation_images)} validation, {len(data.test_images)} test images of shape {data.image_shape}")
@@ -144,7 +152,8 @@ class Trainer:
             if self.early_stopping is not None and self.early_stopping.should_stop:
                 break
             started = time.perf_counter()
-            self.train_epoch(epoch_number)
+            with read_faults(self.data.train_stream):  # a streamed file that cannot be read: DataError naming it
+                self.train_epoch(epoch_number)
             row = self.end_epoch(epoch_number, time.perf_counter() - started)
             if self.stop.received:
                 self.interrupt()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from vaecli.config.schemas import TrainConfig
 from vaecli.models.networks import VAE
 
 

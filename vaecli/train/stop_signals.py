@@ -1,4 +1,8 @@
-"""Ctrl-C and SIGTERM during training: finish the current steps, save a checkpoint, then stop."""
+"""Ctrl-C and SIGTERM during training: finish the current steps, save a checkpoint, then stop.
+
+Before the data is loaded there is nothing to save, and a signal stops at once (KeyboardInterrupt:
+`vae` then says how to continue, vaecli/cli.py). From `defer()` on it waits for the next checkpoint.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ class StopSignals:
 
     def __init__(self):
         self.received: str | None = None
+        self.deferring = False  # until defer(): stop at once
         self._previous = {}
 
     def __enter__(self):
@@ -29,8 +34,12 @@ class StopSignals:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
 
+    def defer(self) -> None:
+        """From now on a signal waits for the next checkpoint (the loop asks `received` after each chunk)."""
+        self.deferring = True
+
     def _handle(self, signum, frame):
-        if self.received and signum == signal.SIGINT:
+        if not self.deferring or (self.received and signum == signal.SIGINT):
             raise KeyboardInterrupt
         self.received = signal.Signals(signum).name
         log.warning(f"{self.received}: stopping after the current steps, with a checkpoint (Ctrl-C again to stop now)")
