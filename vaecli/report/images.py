@@ -1,15 +1,25 @@
-"""Images as data URIs, so the page carries everything it shows and opens offline."""
+"""A figure as the page refers to it: a data URI (embed=true: the page carries everything it shows) or a
+relative link to the run folder's file (the default: the page stays small, the browser loads what is seen)."""
 
 from __future__ import annotations
 
 import base64
 import io
+import os
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 from PIL import Image
 
 MAX_WIDTH = 1400  # figures keep their own size (vaecli draws them 600-1150 px wide) unless wider than this
+
+
+def source(path: Path, base: Path, embed: bool) -> str:
+    """The src of an <img> for `path` on a page in folder `base` (not yet HTML-escaped)."""
+    if embed:
+        return file_uri(path)
+    return quote(os.path.relpath(Path(path).resolve(), Path(base).resolve()).replace(os.sep, "/"))
 
 
 def file_uri(path: Path) -> str:
