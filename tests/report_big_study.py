@@ -10,6 +10,7 @@ function of the parameters, so the importances have something to find.
 
 writes the study, then the report with embed=false and embed=true, and prints each page's size and the time
 until its runs table sorts and filters in headless Chromium (selenium, as tests/test_report_page.py).
+`--study <sweep>` measures an existing sweep folder's report instead (a real study, say).
 """
 
 from __future__ import annotations
@@ -92,22 +93,25 @@ def measure(page: Path, repeats: int = 3) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--root", type=Path, required=True)
-    parser.add_argument("--figures-from", type=Path, help="a real run folder whose figures every run copies")
+    parser.add_argument("--root", type=Path, help="where to make the study (replaced if it exists)")
+    parser.add_argument("--figures-from", type=Path, help="a real run folder whose figures and GIFs every run copies")
+    parser.add_argument("--study", type=Path, help="measure the report of this sweep folder instead of making one")
     args = parser.parse_args()
     from vaecli.report import write_report
 
-    if args.root.exists():
-        shutil.rmtree(args.root)
-    started = time.perf_counter()
-    sweep = make_study(args.root, args.runs, args.figures_from)
-    print(f"{args.runs} runs written in {time.perf_counter() - started:.0f} s under {sweep}")
+    sweep = args.study
+    if sweep is None:
+        if args.root.exists():
+            shutil.rmtree(args.root)
+        started = time.perf_counter()
+        sweep = make_study(args.root, args.runs, args.figures_from)
+        print(f"{args.runs} runs written in {time.perf_counter() - started:.0f} s under {sweep}")
     for embed in (False, True):
         page = sweep / f"report_embed_{str(embed).lower()}.html"
         started = time.perf_counter()
         write_report([sweep], page, embed=embed)
         seconds = time.perf_counter() - started
-        print(json.dumps({"embed": embed, "runs": args.runs, "write_s": round(seconds, 1), **measure(page)}))
+        print(json.dumps({"embed": embed, "write_s": round(seconds, 1), **measure(page)}))
 
 
 if __name__ == "__main__":

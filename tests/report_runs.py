@@ -37,7 +37,7 @@ def config_yaml(model: str, seed: int, overrides: tuple[str, ...] = ()) -> str:
 
 def make_run(path: Path, model: str, seed: int, points: int = 500, metrics: dict | None = None,
              overrides: tuple[str, ...] = (), class_names=CLASSES, figures_from: Path | None = None) -> Path:
-    """A run folder; `figures_from`: a real run whose figures/*.png are copied instead of drawn."""
+    """A run folder; `figures_from`: a real run whose figures/*.png and animations/*.gif are copied instead of drawn."""
     path.mkdir(parents=True)
     (path / CONFIG).write_text(config_yaml(model, seed, tuple(overrides)))
     rng = np.random.default_rng(seed + 10 * (model == "mmd"))
@@ -68,6 +68,10 @@ def make_run(path: Path, model: str, seed: int, points: int = 500, metrics: dict
     if points:
         np.savez(path / LATENT_POINTS, **latent_points(points, rng, np.asarray(class_names)))
     (path / ANIMATIONS).mkdir()
+    if figures_from is not None:
+        for animation in sorted((figures_from / ANIMATIONS).glob("*.gif")):
+            shutil.copy(animation, path / ANIMATIONS / animation.name)
+        return path
     frames = [Image.new("RGB", (160, 160), (40 * k, 80, 200 - 40 * k)) for k in range(4)]
     frames[0].save(path / ANIMATIONS / "latent_evolution.gif", save_all=True, append_images=frames[1:], duration=200, loop=0)
     return path

@@ -162,14 +162,14 @@ JS = """
   var loading = {};
   window.vaeSpec = function (key, s) { if (loading[key]) loading[key].resolve(s); };
   function latent(i) {
-    var inline = document.getElementById("spec-latent-" + i), key = "latent-" + i;
+    var inline = document.getElementById("spec-latent-" + i), key = data.runs[i].latent;
     if (inline) return Promise.resolve(JSON.parse(inline.textContent));
     if (!loading[key]) {
       var entry = loading[key] = {};
       entry.promise = new Promise(function (resolve, reject) {
         entry.resolve = resolve;
         var script = document.createElement("script");
-        script.src = data.runs[i].latent;
+        script.src = data.side + "/" + key + ".js";
         script.onerror = function () { reject(new Error("cannot load " + script.src)); };
         document.head.appendChild(script);
       });

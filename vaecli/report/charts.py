@@ -92,7 +92,7 @@ def latent(points: dict) -> dict:
     names = [str(name) for name in points["class_names"]]
     (x0, x1), (y0, y1) = extent(points)
     x_name, y_name = axis_names(points)
-    chart = alt.Chart(alt.Data(values=latent_records(points))).mark_circle(size=22, opacity=0.75).encode(
+    chart = alt.Chart(alt.Data(values=[])).mark_circle(size=22, opacity=0.75).encode(
         x=alt.X("x:Q", title=x_name, scale=alt.Scale(domain=[x0, x1], nice=False, zero=False)),
         y=alt.Y("y:Q", title=y_name, scale=alt.Scale(domain=[y0, y1], nice=False, zero=False)),
         color=alt.Color("class:N", scale=alt.Scale(domain=names, range=plots.class_colours(len(names))),
@@ -100,7 +100,9 @@ def latent(points: dict) -> dict:
         # vega-tooltip draws `title` as the heading and `image` as a picture
         tooltip=[alt.Tooltip("title:N"), alt.Tooltip("image:N")],
     ).properties(width=LATENT_SIZE, height=LATENT_SIZE).interactive()
-    return chart.to_dict()
+    spec = chart.to_dict()
+    spec["data"] = {"values": latent_records(points)}  # after to_dict: altair need not validate 500 records a run
+    return spec
 
 
 def axis_names(points: dict) -> tuple[str, str]:

@@ -8,6 +8,7 @@ embed=true writes one self-contained file, for sending a few runs to someone.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import time
 from pathlib import Path
@@ -15,13 +16,15 @@ from pathlib import Path
 from vaecli.errors import DataError
 from vaecli.run.files import atomic_write_text
 
-from . import charts
+from . import charts, images
 from .assets import CSS, JS, TABLE_JS
 from .cards import card, damaged_list
 from .runs import Run, aggregate, config_columns, plural, read_latent_points, scan, varying
 from .sweeps import sweep_summary
 from .tables import column_picker, configurations_table, markdown_table, measured, relative, runs_table, shared_settings
 
+# The version of what draws a latent view: a change to this code makes new scripts beside the page.
+_CODE = hashlib.sha1(b"".join(Path(module.__file__).read_bytes() for module in (charts, images))).hexdigest()[:12]
 OPEN_CARDS = 4  # up to this many runs, every run's card is open when the page opens; beyond, the cards start folded
 
 
@@ -88,12 +91,19 @@ class Sidecar:
         self._write(name, code)
         return f'<script src="{html.escape(self.folder.name)}/{name}.js"></script>'
 
-    def spec(self, key: str, spec: dict) -> str | None:
-        """A spec the page loads when first shown (embed=false); the relative address of its script, or None if inline."""
+    def spec(self, source: Path, build) -> tuple[str, dict | None]:
+        """The latent view of `source` (a latent_points.npz): (its key, its spec if inline). Beside the page, its
+        script is named by the file's path, size and time and by this code's version, and is reused while those
+        hold: a report written again after a few more runs draws only theirs."""
+        stat = Path(source).stat()
+        key = "latent-" + hashlib.sha1(f"{Path(source).resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{_CODE}".encode()).hexdigest()[:16]
         if self.embed:
-            return None
-        self._write(key, f"vaeSpec({charts.script_json(key)},{charts.script_json(spec)});\n")
-        return f"{self.folder.name}/{key}.js"
+            return key, build()
+        name = f"{key}.js"
+        if not (self.folder / name).is_file():
+            self._write(key, f"vaeSpec({charts.script_json(key)},{charts.script_json(build())});\n")
+        self.written.add(name)
+        return key, None
 
     def _write(self, name: str, text: str) -> None:
         self.folder.mkdir(exist_ok=True)
@@ -120,12 +130,12 @@ def _page_data(runs: list[Run], labels: list[str], side: Sidecar, specs: dict) -
         if run.latent_points is not None:
             points = read_latent_points(run.latent_points)  # checked readable when the run was found
             entry["extent"] = charts.extent(points)
-            spec, key = charts.latent(points), f"latent-{index}"
-            entry["latent"] = side.spec(key, spec)
-            if entry["latent"] is None:
-                specs[key] = spec
+            key, spec = side.spec(run.latent_points, lambda: charts.latent(points))
+            entry["latent"] = key if spec is None else None  # a script beside the page, or inline
+            if spec is not None:
+                specs[f"latent-{index}"] = spec
         entries.append(entry)
-    return {"runs": entries, "mixed_units": len(units) > 1}
+    return {"runs": entries, "side": None if side.embed else side.folder.name}
 
 
 def _unit(run: Run) -> str:
