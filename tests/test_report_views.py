@@ -131,3 +131,15 @@ def test_user_strings_cannot_break_the_page(tmp_path):
         assert not driver.find_elements("css selector", "img[src=x]")
     finally:
         driver.quit()
+
+
+def test_a_run_without_metrics_csv_is_listed_with_its_state(tmp_path):
+    from vaecli.run import status
+
+    sweep = make_sweep(tmp_path, points=0)
+    starting = sweep / "1_model=elbo,seed=1"
+    (starting / names.METRICS_CSV).unlink()
+    status.write(starting, status.JobStatus("running", "job 1"))
+    text = write_report([sweep], tmp_path / "report.html").read_text()
+    assert re.search(rf"{re.escape(starting.name)}</code>: <b>metrics.csv</b> missing: no epoch finished \(the run is running\)", text)
+    assert len(re.findall(r'<details class="card" id="card-\d+"', text)) == 3

@@ -78,7 +78,9 @@ def scan(folders: list[Path]) -> tuple[list[Run], list[Damaged]]:
             if config.parent.name == names.HYDRA_RECORD:
                 continue
             if not (config.parent / names.METRICS_CSV).exists():
-                damaged.append(Damaged(config.parent, names.METRICS_CSV, "missing: no epoch finished (yet)"))
+                job = status.read(config.parent)
+                state = f"the run is {job.state}" if job else "no status.json either"
+                damaged.append(Damaged(config.parent, names.METRICS_CSV, f"missing: no epoch finished ({state})"))
             else:
                 try:
                     runs.append(_load_run(config.parent))
