@@ -113,7 +113,7 @@ class Sidecar:
     def finish(self) -> None:
         """Remove the scripts an earlier report wrote here and this one did not (a run removed since)."""
         if self.folder.is_dir():
-            for stale in self.folder.glob("*.js"):
+            for stale in self.folder.glob("latent-*.js"):  # only what a report writes there
                 if stale.name not in self.written:
                     stale.unlink()
 
