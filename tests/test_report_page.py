@@ -89,6 +89,8 @@ def test_sweep_page_counts_and_marks(sweep_page):
             marked = [float(attrs["data-value"]) for attrs in cells if attrs.get("class") == "best"]
             # a loss is in each objective's own units: elbo's nats and mmd's MSE are not compared
             assert marked == ([] if key == "test/loss" else [better[key](values)]), (name, key)
+    # the objectives' own options are not config columns (the model's name and the variant say them)
+    assert 'data-key="model.kl"' not in text and 'data-key="model.kernel' not in text
     # ... and its column says so
     assert re.search(r'<th data-col="test/loss"[^>]*own units: not comparable[^>]*>[^<]*<span class="units">\(own units\)', text)
 

@@ -15,7 +15,8 @@ th, td { border: 1px solid #ccc; padding: 0.2rem 0.4rem; text-align: right; whit
 th { background: #f0f0f0; cursor: pointer; position: sticky; top: 0; white-space: normal; max-width: 7.5em;
      vertical-align: bottom; z-index: 1; }
 th.asc::after { content: " ▲"; } th.desc::after { content: " ▼"; }
-td.run, th.run { text-align: left; position: sticky; left: 0; z-index: 2; max-width: 22em; }
+td.run, th.run { text-align: left; position: sticky; left: 0; z-index: 2; max-width: 22em; overflow: hidden;
+                text-overflow: ellipsis; }
 th.run { z-index: 3; }
 td.best { font-weight: bold; background: #dff3df; }
 .variant { font-size: 0.7rem; color: #777; max-width: 22em; overflow: hidden; text-overflow: ellipsis; }

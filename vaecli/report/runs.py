@@ -213,8 +213,11 @@ def config_columns(runs: list[Run]) -> list[str]:
     """The config keys whose values differ between runs (an Optuna study's parameters, a sweep's overrides),
     beyond those SETTINGS shows."""
     keys = dict.fromkeys(key for run in runs for key in run.config)
-    return [key for key in keys if key not in SHOWN_KEYS and not key.endswith(".name")
-            and len({repr(run.config.get(key)) for run in runs}) > 1]
+    differ = {key for key in keys if len({repr(run.config.get(key)) for run in runs}) > 1}
+    # a group's options differ anyway where the group itself does (elbo's kl beside mmd's kernel): its name says it
+    chosen = {key.rsplit(".", 1)[0] for key in differ if key.endswith(".name")}
+    return [key for key in keys if key in differ and key not in SHOWN_KEYS and not key.endswith(".name")
+            and key.rsplit(".", 1)[0] not in chosen]
 
 
 def variant(cfg) -> str:

@@ -164,7 +164,7 @@ def _name_cell(row: dict, differ: list[str], run: int) -> str:
     name = " · ".join(filter(None, [name, *(f"{key}={_short(value)}" for key, value in row.get("config", {}).items())]))
     name = name or str(row["model"])
     tick = f'<input type="checkbox" class="pick-configuration" value="{run}" title="compare its lowest seed">'
-    return (f'<td class="run" data-value="{html.escape(name)}">{tick} {html.escape(name)}'
+    return (f'<td class="run" data-value="{html.escape(name)}" title="{html.escape(name)}">{tick} {html.escape(name)}'
             f'<div class="variant" title="{html.escape(row["variant"])}">{html.escape(row["variant"])}</div></td>')
 
 
