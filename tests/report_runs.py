@@ -7,20 +7,23 @@ latent_points.npz (the files.LATENT_POINTS contract) and a GIF under animations/
 from __future__ import annotations
 
 import csv
+import functools
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from vaecli.run.files import ANIMATIONS, LATENT_POINTS
+from vaecli.run.names import ANIMATIONS, CONFIG, FIGURES, LATENT_POINTS, METRICS_CSV, METRICS_JSON, MULTIRUN, figure_name
 
 CLASSES = np.array([f"class {k}" for k in range(10)])
 COLOURS = {"elbo": (70, 110, 200), "mmd": (210, 120, 40)}
 
 
-def config_yaml(model: str, seed: int) -> str:
-    """The config.yaml that `vae train model=<model> seed=<seed> dataset=mnist` saves."""
+@functools.cache
+def config_yaml(model: str, seed: int, overrides: tuple[str, ...] = ()) -> str:
+    """The config.yaml that `vae train model=<model> seed=<seed> dataset=mnist [overrides]` saves."""
     from hydra import compose, initialize_config_module
     from omegaconf import OmegaConf
 
@@ -28,18 +31,21 @@ def config_yaml(model: str, seed: int) -> str:
 
     register_schemas()
     with initialize_config_module(version_base="1.3", config_module="vaecli.conf"):
-        cfg = to_object(compose("train", overrides=[f"model={model}", f"seed={seed}", "dataset=mnist", "trainer.epochs=3"]))
+        cfg = to_object(compose("train", overrides=[f"model={model}", f"seed={seed}", "dataset=mnist", "trainer.epochs=3", *overrides]))
     return OmegaConf.to_yaml(OmegaConf.structured(cfg))
 
 
-def make_run(path: Path, model: str, seed: int, points: int = 500, metrics: dict | None = None) -> Path:
+def make_run(path: Path, model: str, seed: int, points: int = 500, metrics: dict | None = None,
+             overrides: tuple[str, ...] = (), class_names=CLASSES, figures_from: Path | None = None) -> Path:
+    """A run folder; `figures_from`: a real run whose figures/*.png and animations/*.gif are copied instead of drawn."""
     path.mkdir(parents=True)
-    (path / "config.yaml").write_text(config_yaml(model, seed))
+    (path / CONFIG).write_text(config_yaml(model, seed, tuple(overrides)))
     rng = np.random.default_rng(seed + 10 * (model == "mmd"))
     parts = ["loss", "reconstruction", "kl", "elbo"] if model == "elbo" else ["loss", "reconstruction", "mmd"]
-    rows = [{"epoch": epoch, "seconds": 1.0, **{f"{split}/{part}": float(100 / epoch + rng.random()) for split in ("train", "test")
+    scale = 100.0 if model == "elbo" else 0.05  # nats per image against a per-pixel MSE: units that must not share a scale
+    rows = [{"epoch": epoch, "seconds": 1.0, **{f"{split}/{part}": scale * (1 / epoch + 0.01 * rng.random()) for split in ("train", "test")
                                                 for part in parts}} for epoch in (1, 2, 3)]
-    with open(path / "metrics.csv", "w", newline="") as handle:
+    with open(path / METRICS_CSV, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
@@ -47,23 +53,31 @@ def make_run(path: Path, model: str, seed: int, points: int = 500, metrics: dict
                 "probe_accuracy": 0.5 + 0.1 * rng.random(), "prior_mmd": 0.05 * rng.random(), "frechet_distance": 40 + rng.random(),
                 "silhouette": 0.2, "active_units": 2, "code_mean_norm": 0.1, "reconstruction_mse": 0.05, "iw_log_px": -300.0,
                 "grid_confident_share": 0.5, "sample_confident_share": 0.4, **({"elbo": -310 + rng.random()} if model == "elbo" else {})}
-    (path / "metrics.json").write_text(json.dumps({"metrics": metrics if metrics is not None else measured}))
-    (path / "figures").mkdir()
-    for kind, size in {"latent": (825, 660), "grid": (880, 880), "samples": (660, 704), "reconstructions": (1100, 264),
-                       "traversal": (1133, 253)}.items():
+    (path / METRICS_JSON).write_text(json.dumps({"metrics": metrics if metrics is not None else measured}))
+    (path / FIGURES).mkdir()
+    if figures_from is not None:
+        for figure in sorted((figures_from / FIGURES).glob("*.png")):
+            shutil.copy(figure, path / FIGURES / figure.name)
+    drawn = {"latent": (825, 660), "grid": (880, 880), "samples": (660, 704), "reconstructions": (1100, 264),
+             "traversal": (1133, 253)}
+    for kind, size in ({} if figures_from is not None else drawn).items():
         image = Image.new("RGB", size, "white")
         ImageDraw.Draw(image).rectangle([20, 20, size[0] - 20, size[1] - 20], outline=COLOURS[model], width=8)
         ImageDraw.Draw(image).text((40, 40), f"{model} seed {seed} {kind}", fill="black")
-        image.save(path / "figures" / f"{kind}_epoch003.png")
+        image.save(path / FIGURES / figure_name(kind, 3))
     if points:
-        np.savez(path / LATENT_POINTS, **latent_points(points, rng))
+        np.savez(path / LATENT_POINTS, **latent_points(points, rng, np.asarray(class_names)))
     (path / ANIMATIONS).mkdir()
+    if figures_from is not None:
+        for animation in sorted((figures_from / ANIMATIONS).glob("*.gif")):
+            shutil.copy(animation, path / ANIMATIONS / animation.name)
+        return path
     frames = [Image.new("RGB", (160, 160), (40 * k, 80, 200 - 40 * k)) for k in range(4)]
     frames[0].save(path / ANIMATIONS / "latent_evolution.gif", save_all=True, append_images=frames[1:], duration=200, loop=0)
     return path
 
 
-def latent_points(n: int, rng) -> dict:
+def latent_points(n: int, rng, class_names=CLASSES) -> dict:
     """n codes in ten clusters, with 28x28 blob images whose position tells the class (compressible, like digits)."""
     labels = rng.integers(0, 10, n)
     angles = labels * 2 * np.pi / 10
@@ -73,14 +87,15 @@ def latent_points(n: int, rng) -> dict:
     blobs = np.exp(-((yy - centres[:, :1, None]) ** 2 + (xx - centres[:, 1:, None]) ** 2) / 18)
     images = (255 * blobs).astype(np.uint8)[..., None]
     return {"codes": codes.astype(np.float32), "labels": labels, "images": images,
-            "reconstructions": (images * 0.8).astype(np.uint8), "class_names": CLASSES}
+            "reconstructions": (images * 0.8).astype(np.uint8), "class_names": class_names,
+            "axis_names": np.array(["z[0]", "z[1]"])}
 
 
 def make_sweep(root: Path, points: int = 500) -> Path:
     """`vae train -m model=elbo,mmd seed=0,1` as its folders look afterwards."""
     sweep = root / "sweep"
     sweep.mkdir(parents=True)
-    (sweep / "multirun.yaml").write_text("{}\n")
+    (sweep / MULTIRUN).write_text("{}\n")
     for job, (model, seed) in enumerate([("elbo", 0), ("elbo", 1), ("mmd", 0), ("mmd", 1)]):
         make_run(sweep / f"{job}_model={model},seed={seed}", model, seed, points)
     return sweep

@@ -9,7 +9,7 @@ from PIL import Image
 
 from conftest import small_vae
 from vaecli.visual import frames
-from vaecli.run.files import ANIMATIONS, LATENT_POINTS
+from vaecli.run.names import ANIMATIONS, LATENT_POINTS
 
 
 def test_mosaic_tiles_enlarges_and_separates():

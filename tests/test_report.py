@@ -78,7 +78,11 @@ def test_page_in_a_headless_browser(page):
         for card in cards:
             assert {img.get_attribute("alt") for img in card.find_elements(By.TAG_NAME, "img")} >= set(FIGURES)
         images = driver.find_elements(By.CSS_SELECTOR, "img.zoom")
-        assert all(driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img) for img in images)
+        assert images and all(img.get_attribute("loading") == "lazy" for img in images)  # linked, loaded when seen
+        for img in images:
+            driver.execute_script("arguments[0].scrollIntoView()", img)
+            WebDriverWait(driver, 10).until(lambda d: d.execute_script(
+                "return arguments[0].complete && arguments[0].naturalWidth > 0", img))
         table = driver.find_element(By.ID, "runs")
         header = next(th for th in table.find_elements(By.TAG_NAME, "th") if th.text.startswith("5-NN"))
         column = [th.text for th in table.find_elements(By.TAG_NAME, "th")].index(header.text)

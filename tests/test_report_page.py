@@ -9,17 +9,18 @@ import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pytest
 
 from conftest import missing
 from report_runs import make_run, make_sweep
-from vaecli.errors import ConfigError, DataError
-from vaecli.run.files import LATENT_POINTS
+from vaecli.errors import ConfigError
 from vaecli.evaluate.metric_names import COLUMNS
 from vaecli.report import write_report
 from vaecli.report.tables import KEY
+from vaecli.run.names import LATENT_POINTS
 
 SCREENSHOT = Path("/tmp/report_1400.png")  # outside the repository, for the reader of the closing note
 
@@ -69,11 +70,12 @@ def test_a_single_run_is_one_run_of_one_seed(tmp_path):
     with pytest.raises(ConfigError, match="columns: knn9 not known"):
         write_report([tmp_path], tmp_path / "report.html", columns=["knn9"])
     np.savez(tmp_path / "run" / LATENT_POINTS, codes=np.zeros((5, 3), np.float32), labels=np.zeros(5, int))
-    with pytest.raises(DataError, match=r"codes of shape \(N, 2\).*found codes \(5, 3\), labels \(5,\)"):
-        write_report([tmp_path], tmp_path / "report.html")
+    text = write_report([tmp_path], tmp_path / "report.html").read_text()  # a damaged file is named, not fatal
+    assert re.search(r"latent_points.npz: ValueError: expected arrays .* codes of shape \(N, 2\); found codes \(5, 3\), "
+                     r"labels \(5,\) \(shown without it\)", text)
 
 
-def test_sweep_page_counts_marks_and_embeds(sweep_page):
+def test_sweep_page_counts_and_marks(sweep_page):
     text = sweep_page.read_text()
     assert "4 runs in 2 configurations;" in text
     tables = Cells(text).tables
@@ -87,13 +89,45 @@ def test_sweep_page_counts_marks_and_embeds(sweep_page):
             marked = [float(attrs["data-value"]) for attrs in cells if attrs.get("class") == "best"]
             # a loss is in each objective's own units: elbo's nats and mmd's MSE are not compared
             assert marked == ([] if key == "test/loss" else [better[key](values)]), (name, key)
+    # the objectives' own options are not config columns (the model's name and the variant say them)
+    assert 'data-key="model.kl"' not in text and 'data-key="model.kernel' not in text
+    # ... and its column says so
+    assert re.search(r'<th data-col="test/loss"[^>]*own units: not comparable[^>]*>[^<]*<span class="units">\(own units\)', text)
+
+
+def test_embed_false_links_figures_and_loads_them_lazily(sweep_page, tmp_path):
+    text = sweep_page.read_text()
+    images = re.findall(r"<img [^>]*>", text)
+    figures = [tag for tag in images if "zoom" in tag]
+    assert len(figures) == 4 * 6 and all('loading="lazy"' in tag for tag in figures)  # five figures and a GIF per run
+    for tag in figures:
+        source = re.search(r'src="([^"]+)"', tag).group(1)
+        assert not source.startswith("data:") and (sweep_page.parent / unquote(source.replace("&amp;", "&"))).is_file(), source
+    side = sweep_page.parent / "report_files"
+    scripts = sorted(p.name for p in side.iterdir())
+    assert len(scripts) == 5 and scripts[-1] == "vega.js" and all(name.startswith("latent-") for name in scripts[:4])
+    before = {p.name: p.stat().st_mtime_ns for p in side.iterdir()}
+    write_report([sweep_page.parent], tmp_path / "again.html")  # another page's scripts do not touch these
+    (sweep_page.parent / "0_model=elbo,seed=0" / LATENT_POINTS).touch()
+    write_report([sweep_page.parent], sweep_page)  # written again: one run's latent view changed, the rest reused
+    after = {p.name: p.stat().st_mtime_ns for p in side.iterdir()}
+    assert len(after) == 5 and len(set(after) - set(before)) == 1
+    assert sum(after[name] == before.get(name) for name in after) == 3  # three latent views kept (vega.js is rewritten)
+    assert "data:image" not in text and sweep_page.stat().st_size < 150_000
+
+
+def test_embed_true_is_one_self_contained_file(tmp_path):
+    sweep = make_sweep(tmp_path)
+    page = write_report([sweep], tmp_path / "embedded.html", embed=True)
+    text = page.read_text()
+    assert not (tmp_path / "embedded_files").exists()
     # self-contained: no script, style or image from elsewhere
-    assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"(https?:)?//", text)
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"(https?:)?//", text) and "embedded_files" not in text
     assert text.count("data:image/gif;base64,") == 4  # each run's animations/latent_evolution.gif
     latent = json.loads(re.search(r'id="spec-latent-0">(.*?)</script>', text).group(1))
-    points = latent["data"]["values"] if "values" in latent["data"] else next(iter(latent["datasets"].values()))
+    points = latent["data"]["values"]
     assert len(points) == 500 and all(p["image"].startswith("data:image/png;base64,") for p in points)
-    weight = sweep_page.stat().st_size
+    weight = page.stat().st_size
     assert weight < 6e6, f"the page weighs {weight / 1e6:.1f} MB"
 
 
@@ -121,6 +155,13 @@ def browser(sweep_page):
         yield driver
     finally:
         driver.quit()
+
+
+def wait(driver, script: str, *args, seconds: float = 20):
+    """Until the script returns something true (charts draw asynchronously); its value."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, seconds).until(lambda d: d.execute_script(script, *args))
 
 
 def rect(driver, element) -> dict:
@@ -168,8 +209,8 @@ def test_ticked_runs_side_by_side(browser):
     assert headings == ["elbo · seed 1", "mmd · seed 1"]
     first, second = (rect(browser, f) for f in browser.find_elements(By.CSS_SELECTOR, '#compare-grid figure[data-kind="latent"]'))
     assert first["top"] == second["top"] and first["right"] <= second["left"] and first["width"] == second["width"]
-    picked = browser.execute_script("return window.vaeViews.compare.signal('picked')")
-    assert picked == [1, 3]
+    wait(browser, "return !!(window.vaeViews.compare && window.vaeViews.compare.signal('picked').join() === '1,3'"
+                  " && window.vaeViews['compare-latent-1'] && window.vaeViews['compare-latent-3'])")
     domains = browser.execute_script(
         "return [1, 3].map(function (i) { return window.vaeViews['compare-latent-' + i].scale('x').domain(); })")
     assert domains[0] == domains[1]  # the compared latent views share their axes
@@ -191,6 +232,7 @@ def test_a_figure_enlarges_on_click(browser):
     assert lightbox.is_displayed()
     big = lightbox.find_element(By.TAG_NAME, "img")
     assert big.get_attribute("src") == thumbnail.get_attribute("src")
+    wait(browser, "return arguments[0].complete && arguments[0].naturalWidth > 0", big)
     assert rect(browser, big)["width"] == browser.execute_script("return arguments[0].naturalWidth", big) > 2 * small
     lightbox.click()
     assert not lightbox.is_displayed()
@@ -201,8 +243,8 @@ def test_hovering_a_latent_point_shows_its_image(browser):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
+    wait(browser, "return document.querySelectorAll('#latent-0 g.mark-symbol.role-mark path').length === 500")
     points = browser.find_elements(By.CSS_SELECTOR, "#latent-0 g.mark-symbol.role-mark path")
-    assert len(points) == 500
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", points[0])
     ActionChains(browser).move_to_element(points[0]).perform()
     tooltip = browser.find_element(By.ID, "vg-tooltip-element")

@@ -7,7 +7,7 @@ VAE=${VAE:-$(command -v vae || echo .venv/bin/vae)}
 OUT=docs/results
 STUDY=outputs/study
 
-"$VAE" report "$STUDY" out="$OUT/report.html" markdown="$OUT/metrics.md" title='"vaecli: the seeds study, ELBO-VAE vs MMD-VAE"'
+"$VAE" report "$STUDY" embed=true out="$OUT/report.html" markdown="$OUT/metrics.md" title='"vaecli: the seeds study, ELBO-VAE vs MMD-VAE"'
 "$VAE" bench time_to_quality="[outputs/ttq]" > "$OUT/time_to_quality.md"
 "$(dirname "$VAE")/python" "$OUT/small_data.py" "$STUDY/seeds_mnist" "$STUDY/small_data" > "$OUT/small_data.md"
 cp "$(ls outputs/bench/*/bench.json | tail -1)" "$OUT/bench.json"  # the newest full benchmark

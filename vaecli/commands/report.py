@@ -17,7 +17,7 @@ def report(config) -> None:
     folders = [Path(d) for d in config.dirs]
     out = Path(config.out) if config.out else folders[0] / "report.html"
     markdown = Path(config.markdown) if config.markdown else None
-    log.info(f"report: {write_report(folders, out, config.title, markdown, config.columns)}")
+    log.info(f"report: {write_report(folders, out, config.title, markdown, config.columns, config.embed)}")
 
 
 run = hydra_command("report", report, tensorflow=False)

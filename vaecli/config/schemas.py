@@ -222,6 +222,10 @@ class ReportConfig:
     markdown: Optional[str] = None  # also write the configurations table as Markdown here
     # The Markdown table's metric columns, by key (e.g. [knn5_accuracy,prior_mmd]); None: every one measured.
     columns: Optional[list[str]] = None
+    # false: figures, animations and latent views are linked beside the page and load as they are seen, so a
+    # 200-run study's page stays small and opens at once (docs/big-studies.md); true: one self-contained file
+    # (every figure inside, ~1 MB a run) to send a few runs to someone.
+    embed: bool = False
 
 
 @dataclass

@@ -1,12 +1,14 @@
-"""`vae report`: one self-contained HTML page comparing every run found under some folders.
+"""`vae report`: one HTML page comparing every run found under some folders.
 
-runs.py reads the run folders and pools seeds; tables.py writes the tables (HTML and Markdown);
-charts.py the interactive Vega-Lite charts; images.py the embedded images; sweeps.py a sweep's job
-states and Optuna study; page.py puts the page together; assets.py holds its style and script.
+runs.py reads the run folders (naming damaged files) and pools seeds; tables.py writes the tables (HTML and
+Markdown); charts.py the interactive Vega-Lite charts; images.py the figures, linked or embedded; cards.py a
+run's card; sweeps.py a sweep's job states and study.py its Optuna study; page.py puts the page together
+(embed=false: figures linked and scripts beside the page; embed=true: one self-contained file); assets.py
+holds its style and scripts.
 """
 
 from .page import write_report
-from .runs import Run, aggregate, find_runs
+from .runs import Damaged, Run, aggregate, find_runs, scan
 from .tables import markdown_table
 
-__all__ = ["Run", "aggregate", "find_runs", "markdown_table", "write_report"]
+__all__ = ["Damaged", "Run", "aggregate", "find_runs", "markdown_table", "scan", "write_report"]

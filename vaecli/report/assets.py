@@ -1,4 +1,5 @@
-"""The page's own style and script: table sorting, the column picker, tick-to-compare and the lightbox.
+"""The page's own style and scripts: table sorting, filtering and paging (TABLE_JS, which runs before the
+Vega bundle is parsed, so the table is usable at once), the column picker, tick-to-compare and the lightbox.
 
 Vega-Lite (vaecli.report.charts) draws every chart; what is left here is the glue that no charting
 library does: moving figures into a side-by-side grid when runs are ticked and enlarging one on
@@ -14,7 +15,8 @@ th, td { border: 1px solid #ccc; padding: 0.2rem 0.4rem; text-align: right; whit
 th { background: #f0f0f0; cursor: pointer; position: sticky; top: 0; white-space: normal; max-width: 7.5em;
      vertical-align: bottom; z-index: 1; }
 th.asc::after { content: " ▲"; } th.desc::after { content: " ▼"; }
-td.run, th.run { text-align: left; position: sticky; left: 0; z-index: 2; max-width: 22em; }
+td.run, th.run { text-align: left; position: sticky; left: 0; z-index: 2; max-width: 22em; overflow: hidden;
+                text-overflow: ellipsis; }
 th.run { z-index: 3; }
 td.best { font-weight: bold; background: #dff3df; }
 .variant { font-size: 0.7rem; color: #777; max-width: 22em; overflow: hidden; text-overflow: ellipsis; }
@@ -36,17 +38,15 @@ img.zoom { cursor: zoom-in; }
 #lightbox[hidden] { display: none; }
 #lightbox img { max-width: 96vw; max-height: 96vh; background: #fff; }
 #vg-tooltip-element img { width: 180px; image-rendering: pixelated; }
+.damaged { color: #a40000; } details.damaged { font-size: 0.8rem; margin: 0.4rem 0; }
+.units { font-weight: normal; font-size: 0.7rem; color: #a45a00; }
+.provenance code { font-size: 0.7rem; } .state.failed, .state.interrupted { color: #a40000; }
+.optuna-study h3 { font-size: 0.95rem; margin: 0.6rem 0 0.2rem; }
+#pager button { font-size: 0.75rem; }
 """
 
-JS = """
+TABLE_JS = """
 (function () {
-  var data = JSON.parse(document.getElementById("report-data").textContent);
-  var views = window.vaeViews = {};
-  function spec(id) { return JSON.parse(document.getElementById(id).textContent); }
-  function embed(el, s, key) {
-    return vegaEmbed(el, s, {actions: false, renderer: "svg"}).then(function (r) { if (key) views[key] = r.view; return r.view; });
-  }
-
   document.querySelectorAll("table.sortable").forEach(function (table) {
     table.querySelectorAll("th").forEach(function (th, column) {
       th.addEventListener("click", function (event) {
@@ -63,6 +63,7 @@ JS = """
           return ascending ? order : -order;
         });
         rows.forEach(function (row) { body.appendChild(row); });
+        if (table.refresh) table.refresh();
       });
     });
   });
@@ -73,16 +74,125 @@ JS = """
     });
   });
 
+  // The runs table: filter by words or by key<value, key>value, key=value on any column (config values,
+  // settings, metrics, also folded ones), shown a page of rows at a time.
+  var table = document.getElementById("runs"), input = document.getElementById("filter");
+  if (table && input) {
+    var body = table.tBodies[0], page = 0;
+    var keys = Array.from(table.tHead.rows[0].cells).map(function (th) { return th.dataset.key || ""; });
+    var count = document.getElementById("shown-count"), pager = document.getElementById("pager");
+    var parse = function (text) {
+      return text.trim().split(/\s+/).filter(Boolean).map(function (term) {
+        var m = term.match(/^([^<>=]+?)(<=|>=|<|>|=)(.*)$/);
+        return m ? {column: keys.indexOf(m[1]), key: m[1], op: m[2], value: m[3]} : {word: term.toLowerCase()};
+      });
+    };
+    var matches = function (row, terms) {
+      return terms.every(function (t) {
+        if (t.word !== undefined) return row.textContent.toLowerCase().indexOf(t.word) >= 0;
+        if (t.column < 0) return false;
+        var x = row.cells[t.column].dataset.value;
+        if (x === undefined || x === "") return false;
+        var nx = Number(x), ny = Number(t.value), numeric = !isNaN(nx) && !isNaN(ny) && t.value !== "";
+        var order = numeric ? nx - ny : x.localeCompare(t.value);
+        return {"<": order < 0, ">": order > 0, "<=": order <= 0, ">=": order >= 0, "=": order === 0}[t.op];
+      });
+    };
+    var button = function (text, to) {
+      var b = document.createElement("button");
+      b.textContent = text;
+      b.addEventListener("click", function () { page = to; table.refresh(); });
+      return b;
+    };
+    table.refresh = function () {
+      var terms = parse(input.value), rows = Array.from(body.rows);
+      var kept = rows.filter(function (row) { return matches(row, terms); });
+      var PAGE = Number(table.dataset.page) || 50;  // rows shown at once: the first rows at once, the rest a page away
+      var pages = Math.max(1, Math.ceil(kept.length / PAGE));
+      page = Math.min(page, pages - 1);
+      rows.forEach(function (row) { row.hidden = true; });
+      kept.slice(page * PAGE, (page + 1) * PAGE).forEach(function (row) { row.hidden = false; });
+      var unknown = terms.filter(function (t) { return t.column < 0; }).map(function (t) { return t.key; });
+      count.textContent = kept.length + " of " + rows.length + " runs" + (unknown.length ? " (no column " + unknown.join(", ") + ")" : "");
+      pager.innerHTML = "";
+      if (pages > 1) {
+        if (page > 0) pager.appendChild(button("‹ previous", page - 1));
+        pager.appendChild(document.createTextNode(" page " + (page + 1) + " of " + pages + " "));
+        if (page < pages - 1) pager.appendChild(button("next ›", page + 1));
+      }
+    };
+    input.addEventListener("input", function () { page = 0; table.refresh(); });
+    table.refresh();
+  }
+  window.vaeTableReady = performance.now();  // the moment the runs table sorts and filters: what the benchmark times
+})();
+"""
+
+JS = """
+(function () {
+  var data = JSON.parse(document.getElementById("report-data").textContent);
+  var views = window.vaeViews = {};
+  if (!window.vegaEmbed) {
+    document.querySelectorAll(".charts, #compare-curves").forEach(function (el) {
+      el.textContent = "The charts need the folder of scripts written beside this page (its name ends in _files); copy it with the page.";
+    });
+    return;
+  }
+  function spec(id) { return JSON.parse(document.getElementById(id).textContent); }
+  function embed(el, s, key) {
+    return vegaEmbed(el, s, {actions: false, renderer: "svg"}).then(function (r) { if (key) views[key] = r.view; return r.view; });
+  }
+  // A run's curves: its columns of numbers spread into records, in the one curves spec.
+  function records(i) {
+    var run = data.runs[i], c = run.curves, out = [];
+    Object.keys(c.series).forEach(function (key) {
+      var split = key.split("/")[0], part = key.slice(split.length + 1);
+      c.series[key].forEach(function (value, k) {
+        if (value !== null) out.push({id: i, run: run.label, epoch: c.epoch[k], split: split, part: part,
+                                      panel: run.panels[part] || part, value: value});
+      });
+    });
+    return out;
+  }
+  function curves(ids, id) {
+    var s = spec(id);
+    s.data = {values: [].concat.apply([], ids.map(records))};
+    return s;
+  }
+  // A run's latent view: inline (embed=true) or a script beside the page, loaded when first shown.
+  var loading = {};
+  window.vaeSpec = function (key, s) { if (loading[key]) loading[key].resolve(s); };
+  function latent(i) {
+    var inline = document.getElementById("spec-latent-" + i), key = data.runs[i].latent;
+    if (inline) return Promise.resolve(JSON.parse(inline.textContent));
+    if (!loading[key]) {
+      var entry = loading[key] = {};
+      entry.promise = new Promise(function (resolve, reject) {
+        entry.resolve = resolve;
+        var script = document.createElement("script");
+        script.src = data.side + "/" + key + ".js";
+        script.onerror = function () { reject(new Error("cannot load " + script.src)); };
+        document.head.appendChild(script);
+      });
+    }
+    return loading[key].promise.then(function (s) { return JSON.parse(JSON.stringify(s)); });  // a copy: compare changes it
+  }
+
   // A run's charts are drawn when its card is first opened: a sweep of many runs stays quick to open.
   function draw(card) {
     if (card.dataset.drawn) return;
     card.dataset.drawn = "1";
-    card.querySelectorAll("[data-spec]").forEach(function (el) { embed(el, spec(el.dataset.spec), el.dataset.spec); });
+    card.querySelectorAll("[data-curves]").forEach(function (el) { embed(el, curves([Number(el.dataset.curves)], "spec-curves")); });
+    card.querySelectorAll("[data-latent]").forEach(function (el) {
+      var i = Number(el.dataset.latent);
+      latent(i).then(function (s) { return embed(el, s, "latent-" + i); });
+    });
   }
   document.querySelectorAll("details.card").forEach(function (card) {
     card.addEventListener("toggle", function () { if (card.open) draw(card); });
     if (card.open) draw(card);
   });
+  document.querySelectorAll(".study[data-spec]").forEach(function (el) { embed(el, spec(el.dataset.spec), el.id); });
 
   var lightbox = document.getElementById("lightbox"), big = lightbox.querySelector("img");
   document.addEventListener("click", function (event) {
@@ -93,7 +203,7 @@ JS = """
 
   // Tick to compare: the ticked runs' latent views (on one set of axes), figures and curves side by side.
   var picks = Array.from(document.querySelectorAll("input.pick")), order = [];
-  var curves = embed(document.getElementById("compare-curves"), spec("spec-compare-curves"), "compare");
+  var compared = document.getElementById("compare-curves");
   function union(axis) {
     var ranges = order.filter(function (i) { return data.runs[i].extent; }).map(function (i) { return data.runs[i].extent[axis]; });
     return [Math.min.apply(null, ranges.map(function (r) { return r[0]; })), Math.max.apply(null, ranges.map(function (r) { return r[1]; }))];
@@ -110,16 +220,17 @@ JS = """
       grid.appendChild(heading);
     });
     if (order.some(function (i) { return data.runs[i].extent; })) {
-      var x = union(0), y = union(1);
+      var x = union(0), y = union(1);  // each run's extent keeps a margin, so the union does too
       order.forEach(function (i) {
         var cell = document.createElement("div");
         cell.className = "compare-latent";
         grid.appendChild(cell);
         if (!data.runs[i].extent) return;
-        var s = spec("spec-latent-" + i);
-        s.encoding.x.scale.domain = x;
-        s.encoding.y.scale.domain = y;
-        embed(cell, s, "compare-latent-" + i);
+        latent(i).then(function (s) {
+          s.encoding.x.scale.domain = x;
+          s.encoding.y.scale.domain = y;
+          return embed(cell, s, "compare-latent-" + i);
+        });
       });
     }
     var kinds = [];
@@ -130,11 +241,13 @@ JS = """
     });
     kinds.forEach(function (kind) {
       order.forEach(function (i) {
-        var figure = document.querySelector("#card-" + i + ' figure.figure[data-kind="' + kind + '"]');
+        var figure = document.querySelector("#card-" + i + ' figure.figure[data-kind="' + CSS.escape(kind) + '"]');
         grid.appendChild(figure ? figure.cloneNode(true) : document.createElement("div"));
       });
     });
-    curves.then(function (view) { return view.signal("picked", order.slice()).runAsync(); });
+    var s = curves(order, "spec-compare-curves");
+    s.params.forEach(function (p) { if (p.name === "picked") p.value = order.slice(); });
+    embed(compared, s, "compare");
   }
   picks.forEach(function (p) {
     if (p.checked) order.push(Number(p.value));

@@ -16,11 +16,17 @@ import json
 import altair as alt
 import numpy as np
 
+from vaecli.evaluate.metric_names import OWN_SCALE
+from vaecli.visual import plots
+
 from .images import pair_uri
 
 CURVE_SIZE = (210, 150)  # one panel per loss part; four fit beside each other at 1400 px
 SPLITS = ["train", "val", "test"]  # solid, dotted, dashed
 LATENT_SIZE = 300  # px square: three or four runs fit side by side in the comparison
+MARGIN = 0.05  # of each axis's range, around the codes: no point on a latent view's frame
+DEFAULT_AXES = ("z[0]", "z[1]")  # latent_points.npz written before it named its axes: vaecli.visual's 2-D names
+OWN_PARTS = {key.rsplit("/", 1)[-1] for key in OWN_SCALE}  # loss parts in each objective's own units
 
 
 @functools.cache
@@ -32,22 +38,34 @@ def javascript() -> str:
     return vl_convert.javascript_bundle(vl_version=version)
 
 
-def curve_records(index: int, label: str, history: list[dict]) -> list[dict]:
-    """metrics.csv in long form: one record per (epoch, split, loss part)."""
-    return [
-        {"id": index, "run": label, "epoch": row["epoch"], "split": key.split("/", 1)[0], "part": key.split("/", 1)[1],
-         "value": value}
-        for row in history for key, value in row.items() if "/" in key and np.isfinite(value)
-    ]
+def curve_series(history: list[dict]) -> dict:
+    """metrics.csv by column: {"epoch": [...], "series": {"train/loss": [...]}}; the page spreads it into one record
+    per (epoch, split, loss part), so that a run's curves cost a few numbers each, not a record each."""
+    epochs = [row["epoch"] for row in history]
+    keys = dict.fromkeys(key for row in history for key in row if "/" in key)
+    return {"epoch": epochs,
+            "series": {key: [_finite(row.get(key)) for row in history] for key in keys}}
 
 
-def curves(records: list[dict], picked: list[int] | None = None) -> dict:
-    """Loss parts per epoch, a panel per part, a colour per run: runs share each panel's scales.
+def _finite(value):
+    return round(float(value), 6) if value is not None and np.isfinite(value) else None
 
-    `picked` None: every run in `records`. Otherwise the page sets the `picked` signal (run ids) as
-    the user ticks runs, and only those are drawn.
+
+def panels(parts: list[str], unit: str, mixed: bool) -> dict[str, str]:
+    """Loss part -> its panel's name. A part in each objective's own units (the loss, the reconstruction term)
+    gets a panel per objective and likelihood when the runs mix them: an MMD run's MSE is never drawn on the
+    scale of an ELBO run's nats."""
+    return {part: f"{part} · {unit}" if mixed and part in OWN_PARTS else part for part in parts}
+
+
+def curves(picked: list[int] | None = None) -> dict:
+    """Loss parts per epoch, a panel per part (and unit), a colour per run: runs share each panel's scales.
+
+    The page fills the data (records of id, run, epoch, split, part, panel, value) from its curve series.
+    `picked` None: every run given. Otherwise the page sets the `picked` signal (run ids) as the user ticks
+    runs, and only those are drawn.
     """
-    line = alt.Chart(alt.Data(values=records)).mark_line(point=alt.OverlayMarkDef(size=20)).encode(
+    line = alt.Chart(alt.Data(values=[])).mark_line(point=alt.OverlayMarkDef(size=20)).encode(
         x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
         y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=None),
         color=alt.Color("run:N", legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
@@ -57,7 +75,8 @@ def curves(records: list[dict], picked: list[int] | None = None) -> dict:
     ).properties(width=CURVE_SIZE[0], height=CURVE_SIZE[1])
     if picked is not None:
         line = line.transform_filter("indexof(picked, datum.id) >= 0")
-    chart = line.facet(facet=alt.Facet("part:N", title=None), columns=5).resolve_scale(y="independent").properties(
+    # independent y scales: every panel has its own, and a panel holds one unit
+    chart = line.facet(facet=alt.Facet("panel:N", title=None), columns=5).resolve_scale(y="independent").properties(
         title=alt.Title("loss parts per epoch: train solid, validation dotted, test dashed", fontSize=11, anchor="start"))
     if picked is not None:
         chart = chart.add_params(alt.param(name="picked", value=picked))
@@ -65,16 +84,32 @@ def curves(records: list[dict], picked: list[int] | None = None) -> dict:
 
 
 def latent(points: dict) -> dict:
-    """The test codes as points coloured by class; hovering one shows its image beside its reconstruction."""
-    chart = alt.Chart(alt.Data(values=latent_records(points))).mark_circle(size=22, opacity=0.75).encode(
-        x=alt.X("x:Q", title="z₁", scale=alt.Scale(zero=False)),
-        y=alt.Y("y:Q", title="z₂", scale=alt.Scale(zero=False)),
-        color=alt.Color("class:N", sort=[str(name) for name in points["class_names"]],
+    """The test codes as points coloured by class; hovering one shows its image beside its reconstruction.
+
+    Colours are plots.class_colours, as in the run's PNG figures and GIFs; the axes are named as the figures
+    name them (latent_points.npz's axis_names), and the domain keeps a margin (extent) so no point sits on the frame.
+    """
+    names = [str(name) for name in points["class_names"]]
+    (x0, x1), (y0, y1) = extent(points)
+    x_name, y_name = axis_names(points)
+    chart = alt.Chart(alt.Data(values=[])).mark_circle(size=22, opacity=0.75).encode(
+        x=alt.X("x:Q", title=x_name, scale=alt.Scale(domain=[x0, x1], nice=False, zero=False)),
+        y=alt.Y("y:Q", title=y_name, scale=alt.Scale(domain=[y0, y1], nice=False, zero=False)),
+        color=alt.Color("class:N", scale=alt.Scale(domain=names, range=plots.class_colours(len(names))),
                         legend=alt.Legend(orient="right", title=None)),
         # vega-tooltip draws `title` as the heading and `image` as a picture
         tooltip=[alt.Tooltip("title:N"), alt.Tooltip("image:N")],
     ).properties(width=LATENT_SIZE, height=LATENT_SIZE).interactive()
-    return chart.to_dict()
+    spec = chart.to_dict()
+    spec["data"] = {"values": latent_records(points)}  # after to_dict: altair need not validate 500 records a run
+    return spec
+
+
+def axis_names(points: dict) -> tuple[str, str]:
+    """The run's own names for the plotted axes (z[0], z[1] or PC1, PC2), as its figures have them."""
+    if "axis_names" in points and len(points["axis_names"]) == 2:
+        return str(points["axis_names"][0]), str(points["axis_names"][1])
+    return DEFAULT_AXES
 
 
 def latent_records(points: dict) -> list[dict]:
@@ -87,11 +122,19 @@ def latent_records(points: dict) -> list[dict]:
 
 
 def extent(points: dict) -> list[list[float]]:
-    """[[x min, x max], [y min, y max]] of the codes: the page puts compared runs on their union."""
+    """[[x min, x max], [y min, y max]] of the codes, widened by MARGIN on each side: the page puts compared
+    runs on their union, and no point lands on a chart's frame."""
     codes = np.asarray(points["codes"], float)
-    return [[float(codes[:, 0].min()), float(codes[:, 0].max())], [float(codes[:, 1].min()), float(codes[:, 1].max())]]
+    out = []
+    for axis in (0, 1):
+        low, high = float(codes[:, axis].min()), float(codes[:, axis].max())
+        pad = MARGIN * ((high - low) or 1.0)
+        out.append([round(low - pad, 4), round(high + pad, 4)])
+    return out
 
 
 def script_json(value) -> str:
-    """JSON to put inside <script type="application/json">: '</' must not end the element."""
-    return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
+    """JSON to put inside a <script> element: '<', '>' and '&' as \\u escapes, so that no string in it (a class
+    named '</script>' or '<!--') can end the element or open a comment; JSON.parse reads them back unchanged."""
+    text = json.dumps(value, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

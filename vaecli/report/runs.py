@@ -1,20 +1,31 @@
-"""The runs a report shows: found under folders, read through the run-folder contract, pooled over seeds."""
+"""The runs a report shows: found under folders, read through the run-folder contract, pooled over seeds.
+
+A file that cannot be read never stops the report: a run without a readable config.yaml or metrics.csv
+is listed as damaged (Damaged, with the file named) and left out; any other unreadable file (metrics.json,
+a figure, latent_points.npz, model.keras, run.json) is named in the run's `problems` and the rest of the
+run shows. A new kind of run (an embedding's codes, say) is one more loader beside _load_run.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import statistics
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vaecli.visual import plots
+import numpy as np
+
 from vaecli.errors import ConfigError
 from vaecli.run import names, status
-from vaecli.run.names import ANIMATIONS, LATENT_POINTS
 from vaecli.run.history import read_metrics
+from vaecli.visual import plots
 
 SETTINGS = ["model", "dataset", "latent_dim", "variant", "train_size", "epochs"]
+# Config keys that SETTINGS (or the seed column) already show, or that every run has its own of.
+SHOWN_KEYS = {"model.name", "dataset.name", "latent_dim", "dataset.train_size", "trainer.epochs", "seed"}
+LATENT_KEYS = ("codes", "labels", "images", "reconstructions", "class_names")
 
 
 @dataclass
@@ -28,6 +39,10 @@ class Run:
     figures: dict[str, Path] = field(default_factory=dict)  # kind -> latest figure
     animations: list[Path] = field(default_factory=list)  # <run>/animations/*.gif
     latent_points: Path | None = None  # <run>/latent_points.npz, if training wrote it
+    config: dict = field(default_factory=dict)  # the whole config, flattened: "trainer.learning_rate" -> 0.001
+    info: dict = field(default_factory=dict)  # run.json: provenance, whichever keys the run has
+    state: str | None = None  # status.json's state: running, finished, failed or interrupted
+    problems: list[str] = field(default_factory=list)  # "metrics.json: <why>" per file that could not be read
 
     @property
     def values(self) -> dict:
@@ -39,22 +54,65 @@ class Run:
         return (self.group, *(str(self.settings.get(key)) for key in SETTINGS))
 
 
+@dataclass
+class Damaged:
+    """A run folder the report cannot show: the file that failed, and why."""
+
+    path: Path
+    file: str
+    reason: str
+
+
 def find_runs(folders: list[Path]) -> list[Run]:
-    """Every run folder (a config.yaml beside a metrics.csv) under the given folders."""
-    runs = []
+    """Every readable run folder (a config.yaml beside a metrics.csv) under the given folders."""
+    return scan(folders)[0]
+
+
+def scan(folders: list[Path]) -> tuple[list[Run], list[Damaged]]:
+    """The runs under `folders`, and the run folders whose config.yaml or metrics.csv cannot be read."""
+    runs, damaged = [], []
     for folder in folders:
         if not folder.is_dir():
             raise ConfigError(f"dirs: {folder} is not a folder; pass folders that hold vaecli runs, e.g. dirs=[outputs]")
-        for config in sorted(folder.rglob("config.yaml")):
-            if config.parent.name != ".hydra" and (config.parent / "metrics.csv").is_file():
-                runs.append(_load_run(config.parent))
-    return runs
+        for config in sorted(folder.rglob(names.CONFIG)):
+            if config.parent.name == names.HYDRA_RECORD:
+                continue
+            if not (config.parent / names.METRICS_CSV).exists():
+                job = status.read(config.parent)
+                state = f"the run is {job.state}" if job else "no status.json either"
+                damaged.append(Damaged(config.parent, names.METRICS_CSV, f"missing: no epoch finished ({state})"))
+            else:
+                try:
+                    runs.append(_load_run(config.parent))
+                except _Unreadable as error:
+                    damaged.append(Damaged(config.parent, error.file, error.reason))
+    return runs, damaged
+
+
+class _Unreadable(Exception):
+    def __init__(self, file: str, error: BaseException):
+        super().__init__(file)
+        self.file, self.reason = file, _reason(error)
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"[:300]
+
+
+def _read(path: Path, file: str, reader):
+    """reader(path), or _Unreadable naming the file: any failure to read one file is that file's damage."""
+    try:
+        return reader(path)
+    except Exception as error:  # noqa: BLE001 - a damaged file may fail in any library's way; the run is listed
+        raise _Unreadable(file, error) from error
 
 
 def _load_run(path: Path) -> Run:
     from vaecli.config.store import load_train_config
 
-    cfg = load_train_config(path / "config.yaml")
+    cfg = _read(path / names.CONFIG, names.CONFIG, load_train_config)
+    history = _read(path / names.METRICS_CSV, names.METRICS_CSV, read_metrics)
     settings = {
         "model": cfg.model.name,
         "dataset": cfg.dataset.name,
@@ -63,22 +121,104 @@ def _load_run(path: Path) -> Run:
         "train_size": cfg.dataset.train_size or "all",
         "epochs": cfg.trainer.epochs,
     }
-    metrics_path = path / "metrics.json"
-    metrics = json.loads(metrics_path.read_text())["metrics"] if metrics_path.is_file() else {}
+    problems: list[str] = []
+
+    def optional(name: str, reader, default):
+        """A file the run may lack; if present but unreadable, it is named in the run's problems."""
+        target = path / name
+        if not target.exists():
+            return default
+        try:
+            return reader(target)
+        except Exception as error:  # noqa: BLE001 - see _read
+            problems.append(f"{name}: {_reason(error)}")
+            return default
+
+    metrics = optional(names.METRICS_JSON, lambda p: _metrics(json.loads(p.read_text())), {})
+    info = optional(names.RUN_INFO, lambda p: _mapping(json.loads(p.read_text())), {})
+    optional(names.MODEL, _check_zip, None)
     figures = {}
     for kind in plots.KINDS:
-        found = sorted((path / "figures").glob(f"{kind}_epoch*.png"))
-        if found:
+        found = sorted((path / names.FIGURES).glob(names.figure_glob(kind)))
+        if found and optional(f"{names.FIGURES}/{found[-1].name}", _check_image, None) is not None:
             figures[kind] = found[-1]
-    job = status.read(path)  # a sweep's job names itself in its status; Optuna writes no multirun.yaml
+    animations = [gif for gif in sorted((path / names.ANIMATIONS).glob("*.gif"))
+                  if optional(f"{names.ANIMATIONS}/{gif.name}", _check_image, None) is not None]
+    latent = names.LATENT_POINTS if optional(names.LATENT_POINTS, read_latent_points, None) is not None else None
+    job = status.read(path)
+    if (path / names.STATUS).exists() and job is None:
+        problems.append(f"{names.STATUS}: not a vaecli status (JSON with a known state)")
+    # a sweep's job names itself in its status (single runs have one too, without a job); Optuna writes no multirun.yaml
     in_sweep = (path.parent / names.MULTIRUN).is_file() or (job is not None and job.job is not None)
     sweep = path.parent if in_sweep else None
-    timing = [row["seconds"] for row in read_metrics(path / "timing.csv")]
+    timing = [row["seconds"] for row in optional(names.TIMING_CSV, read_metrics, []) if "seconds" in row]
     if timing:
         metrics = {**metrics, "epoch_seconds": statistics.median(timing)}  # the median: the first epoch also traces
-    latent = path / LATENT_POINTS
-    return Run(path, str(sweep) if sweep else "single runs", settings, int(cfg.seed), read_metrics(path / "metrics.csv"),
-               metrics, figures, sorted((path / ANIMATIONS).glob("*.gif")), latent if latent.is_file() else None)
+    return Run(path, str(sweep) if sweep else "single runs", settings, int(cfg.seed), history, metrics, figures,
+               animations, path / latent if latent else None, flatten(dataclasses.asdict(cfg)), info,
+               job.state if job else None, problems)
+
+
+def _metrics(document) -> dict:
+    metrics = _mapping(document)["metrics"]
+    return _mapping(metrics)
+
+
+def _mapping(value) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a JSON object, found {type(value).__name__}")
+    return value
+
+
+def _check_zip(path: Path) -> bool:
+    if not zipfile.is_zipfile(path):
+        raise ValueError("not a Keras archive (a zip file)")
+    return True
+
+
+def _check_image(path: Path) -> bool:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.verify()  # the chunks and their checksums, without decoding
+    return True
+
+
+def read_latent_points(path: Path) -> dict:
+    """latent_points.npz as arrays; a ValueError naming what is missing or misshapen."""
+    with np.load(path, allow_pickle=False) as file:
+        points = {key: file[key] for key in file.files}
+    missing = [key for key in LATENT_KEYS if key not in points]
+    codes = points.get("codes", np.zeros((0, 0)))
+    if missing or codes.ndim != 2 or codes.shape[1] != 2 or len(points.get("labels", ())) != len(codes):
+        raise ValueError(f"expected arrays {', '.join(LATENT_KEYS)} with codes of shape (N, 2); found "
+                         f"{', '.join(f'{k} {v.shape}' for k, v in points.items() if k in LATENT_KEYS)}")
+    labels = points["labels"]
+    if len(labels) and (labels.min() < 0 or labels.max() >= len(points["class_names"])):
+        raise ValueError(f"labels run from {labels.min()} to {labels.max()}, but there are {len(points['class_names'])} class names")
+    return points
+
+
+def flatten(mapping: dict, prefix: str = "") -> dict:
+    """{"trainer": {"learning_rate": 0.001}} -> {"trainer.learning_rate": 0.001}; lists as text."""
+    flat = {}
+    for key, value in mapping.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value if isinstance(value, (int, float, str, bool)) or value is None else str(value)
+    return flat
+
+
+def config_columns(runs: list[Run]) -> list[str]:
+    """The config keys whose values differ between runs (an Optuna study's parameters, a sweep's overrides),
+    beyond those SETTINGS shows."""
+    keys = dict.fromkeys(key for run in runs for key in run.config)
+    differ = {key for key in keys if len({repr(run.config.get(key)) for run in runs}) > 1}
+    # a group's options differ anyway where the group itself does (elbo's kl beside mmd's kernel): its name says it
+    chosen = {key.rsplit(".", 1)[0] for key in differ if key.endswith(".name")}
+    return [key for key in keys if key in differ and key not in SHOWN_KEYS and not key.endswith(".name")
+            and key.rsplit(".", 1)[0] not in chosen]
 
 
 def variant(cfg) -> str:
@@ -95,10 +235,14 @@ def _compact(value) -> str:
 
 
 def aggregate(runs: list[Run]) -> list[dict]:
-    """One row per configuration (seeds pooled): settings, seeds, and per metric (mean, sd, n)."""
+    """One row per configuration (seeds pooled): settings, seeds, and per metric (mean, sd, n). Runs whose other
+    config values differ (an Optuna trial's learning rate, say) are configurations of their own."""
     rows: dict[tuple, dict] = {}
+    keys = config_columns(runs)
     for run in runs:
-        row = rows.setdefault(run.configuration, {"group": run.group, **run.settings, "seeds": [], "runs": [], "values": {}})
+        config = {key: run.config.get(key) for key in keys}
+        row = rows.setdefault((*run.configuration, *map(repr, config.values())),
+                              {"group": run.group, **run.settings, "config": config, "seeds": [], "runs": [], "values": {}})
         row["seeds"].append(run.seed)
         row["runs"].append(run)
         for key, value in run.values.items():

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from vaecli.errors import ConfigError
 from vaecli.evaluate.metric_names import COLUMNS, OBJECTIVE_SETTINGS, OWN_SCALE
+from vaecli.run import names
 
 from .runs import SETTINGS, Run, plural, varying
 
@@ -60,7 +61,7 @@ def configurations_table(configurations: list[dict], runs: list[Run], shown: lis
     means = [{key: mean for key, (mean, _, _) in row["summary"].items()} for row in configurations]
     best = _best(means, columns, differ)
     head = _th("configuration", "run") + _th("seeds", title="replicates: runs pooled into this row")
-    head += "".join(_metric_th(column, shown) for column in columns)
+    head += "".join(_metric_th(column, shown, _mixed(differ)) for column in columns)
     body = []
     for row, values in zip(configurations, means):
         seeds = sorted(row["seeds"])
@@ -74,19 +75,31 @@ def configurations_table(configurations: list[dict], runs: list[Run], shown: lis
     return _table("summary", head, body)
 
 
-def runs_table(runs: list[Run], labels: list[str], base: Path, shown: list[str] | None) -> str:
-    """Every run, named by its label and linked to its folder; the tick box in its first cell puts it into the comparison."""
+def runs_table(runs: list[Run], labels: list[str], base: Path, shown: list[str] | None, config_keys: list[str] = ()) -> str:
+    """Every run, named by its label and linked to its folder; the tick box in its first cell puts it into the comparison.
+
+    Beside the settings that differ: each config value that differs between runs (`config_keys`, e.g. an Optuna
+    study's parameters), the run's state (status.json) when some run has one, and the metrics. Every cell
+    carries its value in data-value, and every column its key in data-key, for sorting and filtering on the page.
+    """
     differ, _ = varying(runs)
     columns = measured([run.values for run in runs])
     best = _best([run.values for run in runs], columns, differ)
-    head = _th("run", "run") + "".join(_th(name) for name in differ if name != "variant") + _th("seed")
-    head += "".join(_metric_th(column, shown) for column in columns)
+    mixed = _mixed(differ)
+    states = any(run.state for run in runs)
+    head = _th("run", "run", key="run") + "".join(_th(name, key=name) for name in differ if name != "variant")
+    head += "".join(_th(html.escape(key), key=key, title=html.escape(key)) for key in config_keys) + _th("seed", key="seed")
+    head += _th("status", key="status", title=names.STATUS) if states else ""
+    head += "".join(_metric_th(column, shown, mixed) for column in columns)
     body = []
     for index, (run, label) in enumerate(zip(runs, labels)):
         link = f'<a href="{html.escape(relative(run.path, base))}/" title="{html.escape(run.path.name)}">{html.escape(label)}</a>'
         tick = f'<input type="checkbox" class="pick" value="{index}" title="compare this run">'
-        cells = [f'<td class="run" data-value="{html.escape(label)}">{tick} {link}</td>']
-        cells += [_text_cell(run.settings[name]) for name in differ if name != "variant"] + [_text_cell(run.seed)]
+        damaged = ' <span class="damaged" title="a file could not be read: see its card">⚠</span>' if run.problems else ""
+        cells = [f'<td class="run" data-value="{html.escape(label)}">{tick} {link}{damaged}</td>']
+        cells += [_text_cell(run.settings[name]) for name in differ if name != "variant"]
+        cells += [_config_cell(run.config.get(key)) for key in config_keys] + [_text_cell(run.seed)]
+        cells += [_text_cell(run.state or "")] if states else []
         cells += [_value_cell(key, run.values.get(key), _fmt(run.values[key]) if key in run.values else "–", best, shown)
                   for key, _, _ in columns]
         body.append(f'<tr id="run-row-{index}">' + "".join(cells) + "</tr>")
@@ -106,11 +119,16 @@ def relative(path: Path, base: Path) -> str:
     return os.path.relpath(Path(path).resolve(), Path(base).resolve())
 
 
+def _mixed(differ: list[str]) -> bool:
+    """Whether the runs differ in objective or likelihood (the variant names the likelihood)."""
+    return any(name in differ for name in (*OBJECTIVE_SETTINGS, "variant"))
+
+
 def _best(rows: list[dict], columns, differ) -> dict[str, float]:
     """key -> the best value over the rows, for columns with at least two finite values to compare; a column in
     each objective's own units (a loss) only when the rows share their objective and likelihood."""
     best = {}
-    mixed = any(name in differ for name in OBJECTIVE_SETTINGS)
+    mixed = _mixed(differ)
     for key, _, better in columns:
         if mixed and key in OWN_SCALE:
             continue
@@ -124,11 +142,15 @@ def _is_shown(key: str, shown: list[str] | None) -> bool:
     return key in (KEY if shown is None else shown)
 
 
-def _metric_th(column, shown) -> str:
+def _metric_th(column, shown, mixed: bool = False) -> str:
+    """A metric's header; a column in each objective's own units says so when the rows mix objectives."""
     key, label, better = column
     hidden = "" if _is_shown(key, shown) else " hidden"
-    return (f'<th data-col="{html.escape(key)}" title="{better} is better"{hidden}>'
-            f"{html.escape(label)} {_arrow(better)}</th>")
+    own = mixed and key in OWN_SCALE
+    title = f"{better} is better" + ("; in each objective's own units: not comparable across objectives" if own else "")
+    note = ' <span class="units">(own units)</span>' if own else ""
+    return (f'<th data-col="{html.escape(key)}" data-key="{html.escape(key)}" title="{title}"{hidden}>'
+            f"{html.escape(label)} {_arrow(better)}{note}</th>")
 
 
 def _value_cell(key: str, value, text: str, best: dict, shown) -> str:
@@ -140,20 +162,32 @@ def _value_cell(key: str, value, text: str, best: dict, shown) -> str:
 
 def _name_cell(row: dict, differ: list[str], run: int) -> str:
     name = " · ".join(f"{key}={row[key]}" if key != "model" else str(row[key]) for key in differ if key != "variant")
+    name = " · ".join(filter(None, [name, *(f"{key}={_short(value)}" for key, value in row.get("config", {}).items())]))
     name = name or str(row["model"])
     tick = f'<input type="checkbox" class="pick-configuration" value="{run}" title="compare its lowest seed">'
-    return (f'<td class="run" data-value="{html.escape(name)}">{tick} {html.escape(name)}'
+    return (f'<td class="run" data-value="{html.escape(name)}" title="{html.escape(name)}">{tick} {html.escape(name)}'
             f'<div class="variant" title="{html.escape(row["variant"])}">{html.escape(row["variant"])}</div></td>')
 
 
-def _th(name: str, cls: str = "", title: str = "") -> str:
+def _th(name: str, cls: str = "", title: str = "", key: str = "") -> str:
     attributes = (f' class="{cls}"' if cls else "") + (f' title="{title}"' if title else "")
+    attributes += f' data-key="{html.escape(key)}"' if key else ""
     return f"<th{attributes}>{name}</th>"
 
 
 def _table(name: str, head: str, body: list[str]) -> str:
     return (f'<div class="scroll"><table class="sortable" id="{name}"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+def _short(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _config_cell(value) -> str:
+    text = "" if value is None else (f"{value:.4g}" if isinstance(value, float) else str(value))
+    data = f"{value:.10g}" if isinstance(value, float) else ("" if value is None else str(value))
+    return f'<td data-value="{html.escape(data)}">{html.escape(text)}</td>'
 
 
 def _text_cell(value) -> str:

@@ -41,6 +41,8 @@ LOCK = ".lock"
 LOGS = ("train.log", "eval.log")
 # A sweep folder's own files, beside its jobs' folders.
 TRIALS = "trials.csv"  # an Optuna study's trials
+OPTUNA_STORAGE = "optuna.db"  # an Optuna study's SQLite storage (conf/hparams_search/*.yaml: hydra.sweeper.storage)
+OPTUNA_RESULTS = "optimization_results.yaml"  # hydra-optuna-sweeper's best parameters and value
 MULTIRUN = "multirun.yaml"  # Hydra's record of a sweep
 
 

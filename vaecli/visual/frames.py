@@ -47,14 +47,16 @@ def latent_frames(points: np.ndarray, labels: np.ndarray, class_names, epochs, l
     coloured by class (one colour without labels), the epoch in each frame's title."""
     import matplotlib.pyplot as plt
 
-    cmap = plt.get_cmap("tab10" if len(class_names) <= 10 else "tab20")
+    from .plots import class_colours
+
+    palette = class_colours(max(len(class_names), 1))
     fig, ax = plt.subplots(figsize=size, dpi=dpi)
-    colours = np.array([cmap(int(k) % cmap.N) for k in labels])
+    colours = np.array([palette[int(k) % len(palette)] for k in labels])
     dots = ax.scatter(points[0, :, 0], points[0, :, 1], s=4, c=colours, linewidths=0)
     ax.set(xlim=limits[0], ylim=limits[1], xlabel=axis_names[0], ylabel=axis_names[1])
     if len(class_names) > 1:
         for k, name in enumerate(class_names):
-            ax.scatter([], [], s=12, color=cmap(k % cmap.N), label=name)
+            ax.scatter([], [], s=12, color=palette[k], label=name)
         ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, frameon=False, handletextpad=0.2)
     heading = ax.set_title(f"{title}\nepoch {max(epochs)} (untrained)", fontsize=8)  # the longest, for the layout
     fig.tight_layout()

@@ -15,6 +15,15 @@ import numpy as np  # noqa: E402
 KINDS = ("latent", "grid", "samples", "reconstructions", "traversal", "factors")
 
 
+def class_colours(n: int) -> list[str]:
+    """One colour per class, as hex strings: every view (these figures, the GIFs, the report's charts) takes
+    class k's colour from here. matplotlib's tab10 (tab20 beyond ten classes), the palette vaecli drew with first."""
+    from matplotlib.colors import to_hex
+
+    cmap = plt.get_cmap("tab10" if n <= 10 else "tab20")
+    return [to_hex(cmap(k % cmap.N)) for k in range(n)]
+
+
 def tile(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
     """rows*cols images (N, H, W, C) as one (rows*H, cols*W, C) mosaic, row by row."""
     n, h, w, c = images.shape
@@ -33,11 +42,11 @@ def latent_scatter(codes: np.ndarray, labels: np.ndarray, class_names, title: st
                    centre=(0.0, 0.0)):
     """Test codes (N, 2) coloured by class, with the class names in a legend; `+` marks the prior's mean (`centre`)."""
     fig, ax = plt.subplots(figsize=(7.5, 6), dpi=110)
-    cmap = plt.get_cmap("tab10" if len(class_names) <= 10 else "tab20")
+    colours = class_colours(len(class_names))
     for k, name in enumerate(class_names):
         mine = labels == k
         if mine.any():
-            ax.scatter(codes[mine, 0], codes[mine, 1], s=3, alpha=0.6, color=cmap(k % cmap.N), label=name, rasterized=True)
+            ax.scatter(codes[mine, 0], codes[mine, 1], s=3, alpha=0.6, color=colours[k], label=name, rasterized=True)
     ax.scatter([centre[0]], [centre[1]], marker="+", s=120, color="black", linewidths=1.5, zorder=5)
     ax.set_xlabel(axis_names[0])
     ax.set_ylabel(axis_names[1])

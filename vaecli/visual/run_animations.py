@@ -70,6 +70,7 @@ class Animator:
         written = {LATENT_POINTS: npz_bytes(
             codes=plane.project(codes).astype(np.float32), labels=self.labels[self.subset].astype(np.int64),
             images=images, reconstructions=reconstructions, class_names=np.array(self.class_names, str),
+            axis_names=np.array(plane.names, str),  # the figures' axis names, so that the report's chart agrees
         )}
         if self.codes:  # none only if a resumed run lost its history and trained no epoch since
             points = np.stack([plane.project(c) for c in self.codes])
