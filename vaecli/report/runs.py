@@ -12,6 +12,8 @@ from vaecli.visual import plots
 from vaecli.errors import ConfigError
 from vaecli.run.files import ANIMATIONS, LATENT_POINTS
 from vaecli.run.history import read_metrics
+from vaecli.run.names import CONFIG, FIGURES, METRICS_JSON, figure_glob
+from vaecli.embed import is_embedding
 
 SETTINGS = ["model", "dataset", "latent_dim", "variant", "train_size", "epochs"]
 
@@ -47,7 +49,26 @@ def find_runs(folders: list[Path]) -> list[Run]:
         for config in sorted(folder.rglob("config.yaml")):
             if config.parent.name != ".hydra" and (config.parent / "metrics.csv").is_file():
                 runs.append(_load_run(config.parent))
+            elif is_embedding(config.parent):  # `vae embed`'s maps (t-SNE, UMAP, PCA), beside the VAEs as equals
+                runs.append(_load_embedding(config.parent))
     return runs
+
+
+def _load_embedding(path: Path) -> Run:
+    """A `vae embed` run: no epochs and no model; its method stands where a VAE's objective does."""
+    from vaecli.embed.config import load_embed_config
+
+    cfg = load_embed_config(path / CONFIG)
+    options = {k: v for k, v in dataclasses.asdict(cfg.method).items() if k != "name"}
+    settings = {"model": cfg.method.name, "dataset": cfg.dataset.name, "latent_dim": 2,
+                "variant": ", ".join(f"{k}={_compact(v)}" for k, v in options.items()) + "; embedding",
+                "train_size": cfg.train_points or cfg.dataset.train_size or "all", "epochs": "–"}
+    metrics_path = path / METRICS_JSON
+    metrics = json.loads(metrics_path.read_text())["metrics"] if metrics_path.is_file() else {}
+    latent = sorted((path / FIGURES).glob(figure_glob("latent")))
+    in_sweep = (path.parent / "multirun.yaml").is_file() or (path / "status.json").is_file()
+    return Run(path, str(path.parent) if in_sweep else "single runs", settings, int(cfg.seed), [], metrics,
+               {"latent": latent[-1]} if latent else {})
 
 
 def _load_run(path: Path) -> Run:

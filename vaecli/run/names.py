@@ -14,6 +14,7 @@
       figures/            <kind>_epochNNN.png
       animations/         latent_evolution.gif, interpolation.gif, traversal.gif, latent_history.npz
       latent_points.npz   a fixed test subset's 2-D codes, labels, images and reconstructions
+      codes.npz           `vae embed`'s map: train and test codes and labels (run.json says kind: embedding)
       train.log, eval.log the commands' logs
       .lock               held while a process trains (or evaluates) the run
 """
@@ -34,6 +35,7 @@ FIGURES = "figures"
 ANIMATIONS = "animations"
 LATENT_HISTORY = "latent_history.npz"  # under ANIMATIONS
 LATENT_POINTS = "latent_points.npz"
+CODES = "codes.npz"  # an embedding run's (vae embed) codes; it has no model, metrics.csv or checkpoints
 NONFINITE_BATCH = "nonfinite_batch.npz"
 LOCK = ".lock"
 LOGS = ("train.log", "eval.log")
