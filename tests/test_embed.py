@@ -108,7 +108,7 @@ def test_the_report_reads_an_embedding_beside_vae_runs(embed_config, tmp_path):
     runs = find_runs([tmp_path])
     assert sorted(run.settings["model"] for run in runs) == ["pca", "tsne"]
     tsne = next(run for run in runs if run.settings["model"] == "tsne")
-    assert tsne.seed == 1 and tsne.history == [] and "latent" in umap.figures
+    assert tsne.seed == 1 and tsne.history == [] and "latent" in tsne.figures
     assert tsne.settings["dataset"] == "fashion" and tsne.settings["latent_dim"] == 2
     assert 0.35 < tsne.values["knn5_accuracy"] <= 1 and "fit_seconds" in tsne.values
     assert len(aggregate(runs)) == 2
@@ -134,3 +134,27 @@ def test_vae_embed_and_vae_eval_from_the_command_line(small_fashion, tmp_path):
     result = run_vae("eval", "run=pca", "knn_neighbours=[1,5,7]", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "knn7_accuracy" in json.loads((tmp_path / "pca" / names.METRICS_JSON).read_text())["metrics"]
+
+
+def test_the_study_presets_cover_every_objective_and_share_one_split():
+    from hydra import compose, initialize_config_module
+
+    from vaecli.config.store import register_schemas as register_vaecli
+    from vaecli.embed.config import register_schemas
+    from vaecli.models.objectives import OBJECTIVES
+
+    register_vaecli()
+    register_schemas()
+    with initialize_config_module(version_base="1.3", config_module="vaecli.conf"):
+        stage1 = compose("train", ["experiment=map2d_stage1"], return_hydra_config=True)
+        stage2 = compose("train", ["experiment=map2d_stage2"], return_hydra_config=True)
+        baselines = compose("embed", ["experiment=map2d_baselines"], return_hydra_config=True)
+    assert stage1.hydra.sweeper.params.model.split(",") == sorted(OBJECTIVES)
+    assert stage2.hydra.sweeper.params.seed == "0,1,2" and stage2.network.name == "conv_wide"
+    assert stage1.trainer.early_stopping.patience and stage2.trainer.early_stopping == stage1.trainer.early_stopping
+    assert stage1.latent_dim == 2 and stage1.network.name == "conv_wide"
+    # The baselines fit and score the images the VAEs train and are tested on.
+    assert baselines.dataset == stage1.dataset and baselines.seed == stage1.seed
+    assert set(baselines.hydra.sweeper.params.method.split(",")) == set(METHODS)
+    # Fixed sweep folders: the same command continues a stopped stage.
+    assert len({c.hydra.sweep.dir for c in (stage1, stage2, baselines)}) == 3

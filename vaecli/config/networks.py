@@ -71,7 +71,7 @@ class ConvWideNetworkConfig(ConvNetworkConfig):
     """Room to separate classes on 28x28 images: InfoGAN's MNIST convolutions (Chen et al. 2016, appendix C.1:
     64 and 128 4x4 stride-2 filters, the decoder from 7x7x128 through 64) with the dense 256 layer of the
     β-VAE / disentanglement_lib network (Burgess et al. 2018) each way, where InfoGAN has 1024. No batch norm,
-    ReLU throughout, like vaecli's other networks. 3.4M parameters at latent_dim 2 (conv: 70k); docs/embed.md."""
+    ReLU throughout, like vaecli's other networks. 3,484,037 parameters at latent_dim 2 (conv: 69,989); docs/embed.md."""
 
     name: str = "conv_wide"
     encoder_filters: list[int] = field(default_factory=lambda: [64, 128])  # InfoGAN's recognition network
