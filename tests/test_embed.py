@@ -158,3 +158,36 @@ def test_the_study_presets_cover_every_objective_and_share_one_split():
     assert set(baselines.hydra.sweeper.params.method.split(",")) == set(METHODS)
     # Fixed sweep folders: the same command continues a stopped stage.
     assert len({c.hydra.sweep.dir for c in (stage1, stage2, baselines)}) == 3
+
+
+@pytest.mark.slow
+def test_the_report_page_shows_a_map_beside_a_vae_in_a_browser(embed_config, tmp_path):
+    """Ticking a VAE run and a t-SNE map puts their latent figures side by side, at one height."""
+    from report_runs import make_run
+    from selenium.webdriver.common.by import By
+    from test_report_page import chromium, rect
+
+    from vaecli.embed.run import embed_run
+    from vaecli.report import write_report
+
+    make_run(tmp_path / "runs" / "elbo", "elbo", 0)
+    embed_run(embed_config("method=tsne", "train_points=150"), tmp_path / "runs" / "tsne", threads=1)
+    page = write_report([tmp_path / "runs"], tmp_path / "report.html", "maps", None, None)
+    driver = chromium()
+    try:
+        driver.get(page.as_uri())
+        labels = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "details.card summary")]
+        assert any("tsne" in label for label in labels) and any("elbo" in label for label in labels), labels
+        for box in driver.find_elements(By.CSS_SELECTOR, "input.pick"):
+            if not box.is_selected():
+                box.click()
+        headings = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "#compare-grid h3")]
+        assert len(headings) == 2 and any("tsne" in h for h in headings), headings
+        figures = driver.find_elements(By.CSS_SELECTOR, '#compare-grid figure[data-kind="latent"]')
+        assert len(figures) == 2
+        first, second = (rect(driver, f) for f in figures)
+        assert first["top"] == second["top"] and first["right"] <= second["left"]
+        assert all(driver.execute_script("return arguments[0].naturalWidth", img) > 0
+                   for img in driver.find_elements(By.CSS_SELECTOR, "#compare-grid img"))
+    finally:
+        driver.quit()
