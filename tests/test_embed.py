@@ -55,7 +55,8 @@ def test_the_registry_holds_the_three_methods_and_each_has_a_preset():
     pytest.param(["method=umap"], marks=pytest.mark.slow),  # ~40 s: numba compiles umap-learn's functions first
 ], ids=lambda o: ",".join(o))
 def test_each_method_writes_a_scored_run_folder(embed_config, tmp_path, overrides):
-    from vaecli.embed.run import embed_run, is_embedding
+    from vaecli.embed import is_embedding
+    from vaecli.embed.run import embed_run
 
     cfg = embed_config(*overrides)
     report = embed_run(cfg, tmp_path, threads=1)

@@ -26,7 +26,7 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from vaecli.data import load_dataset
-from vaecli.embed import KIND, is_embedding  # noqa: F401  (is_embedding: `vae eval` asks here)
+from vaecli.embed import KIND
 from vaecli.embed.config import EmbedConfig, load_embed_config
 from vaecli.embed.methods import get
 from vaecli.embed.pixels import as_rows

@@ -34,7 +34,7 @@ def fit(cfg: Config, train, test, seed: int, threads: int | None):
     from vaecli.embed.pixels import principal_components
 
     train, test = principal_components(train, test, cfg.pca_dims, seed)
-    # A random_state makes umap-learn reproducible and single-threaded (it says so in a warning we expect).
+    # random_state=seed makes umap-learn reproducible, and single-threaded: n_jobs=1 says so, instead of its warning.
     reducer = umap.UMAP(n_components=2, n_neighbors=min(cfg.n_neighbors, len(train) - 1), min_dist=cfg.min_dist,
                         random_state=seed, n_jobs=1)
     train_codes = reducer.fit_transform(train)
