@@ -42,12 +42,16 @@ class Config:
 
 
 def fit(cfg: Config, train, test, seed: int, threads: int | None):
+    import logging
+
     import numpy as np
     from openTSNE import TSNE
 
     from vaecli.embed.pixels import principal_components
 
     train, test = principal_components(train, test, cfg.pca_dims, seed)
+    logging.getLogger("openTSNE").setLevel(logging.WARNING)  # it logs its choice of gradient method at each phase
+    # Perplexity is capped for tiny data: openTSNE looks at 3 x perplexity neighbours, which must be fewer than the images.
     # openTSNE's defaults otherwise: PCA initialisation, learning rate N/exaggeration (N/12 early on, Belkina et al. 2019).
     tsne = TSNE(n_components=2, perplexity=min(cfg.perplexity, (len(train) - 1) / 3), n_iter=cfg.n_iter,
                 n_jobs=threads or -1, random_state=seed, verbose=False)
