@@ -19,8 +19,8 @@ class Config:
 def fit(cfg: Config, train, test, seed: int, threads: int | None):
     from sklearn.decomposition import PCA
 
-    # The seed reaches only the randomized SVD solver scikit-learn picks for large data: the plane is
-    # the same for every seed up to round-off and sign.
+    # The seed reaches only the randomized SVD solver scikit-learn picks for large data: on the same images
+    # the plane is the same for every seed up to round-off and sign (the seed's split may differ: EmbedConfig.seed).
     pca = PCA(n_components=2, whiten=cfg.whiten, random_state=seed).fit(train)
     extra = {"explained_variance_ratio": float(pca.explained_variance_ratio_.sum())}
     return pca.transform(train), pca.transform(test), extra
