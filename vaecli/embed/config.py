@@ -22,8 +22,8 @@ class EmbedConfig:
     # Random methods (t-SNE, UMAP) take it too.
     seed: int = 0
     # Fit on a seeded subsample of this many training images. None: all of them, because a VAE's kNN and
-    # probe are fitted on every training code, so a full map compares like with like. t-SNE's and UMAP's
-    # time grows about linearly with the images (docs/embed.md has the measured times), so 10000 is a first look.
+    # probe are fitted on every training code, so a full map compares like with like. train_points=10000 halved
+    # t-SNE's CPU time on Fashion-MNIST (the 10,000 test images are still placed; docs/embed.md): a first look.
     train_points: Optional[int] = None
     # The same latent metrics as `vae eval`, with its defaults.
     knn_neighbours: list[int] = field(default_factory=lambda: list(EvalConfig().knn_neighbours))
