@@ -15,7 +15,7 @@
       animations/         latent_evolution.gif, interpolation.gif, traversal.gif, latent_history.npz
       latent_points.npz   a fixed test subset's 2-D codes, labels, images and reconstructions
       codes.npz           `vae embed`'s map: train and test codes and labels (run.json says kind: embedding)
-      train.log, eval.log the commands' logs
+      train.log, eval.log the commands' logs (embed.log in an embedding run)
       .lock               held while a process trains (or evaluates) the run
 """
 
@@ -38,7 +38,7 @@ LATENT_POINTS = "latent_points.npz"
 CODES = "codes.npz"  # an embedding run's (vae embed) codes; it has no model, metrics.csv or checkpoints
 NONFINITE_BATCH = "nonfinite_batch.npz"
 LOCK = ".lock"
-LOGS = ("train.log", "eval.log")
+LOGS = ("train.log", "eval.log", "embed.log")
 # A sweep folder's own files, beside its jobs' folders.
 TRIALS = "trials.csv"  # an Optuna study's trials
 MULTIRUN = "multirun.yaml"  # Hydra's record of a sweep
