@@ -79,7 +79,7 @@ class ConvWideNetworkConfig(ConvNetworkConfig):
     decoder_base_channels: int = 128  # the decoder's 7x7x128 map (InfoGAN)
     kernel_size: int = 4  # InfoGAN's 4x4
     encoder_padding: str = "same"  # 28 -> 14 -> 7: the decoder mirrors it exactly
-    # InfoGAN has 1024; 256 (disentanglement_lib's) keeps a full Fashion-MNIST epoch on a CPU near 2x conv's time.
+    # InfoGAN has 1024; 256 (disentanglement_lib's) keeps a training step at 2.3x conv's CPU time (docs/embed.md).
     hidden_units: int = 256
     output_stride: int = 2  # the last transposed convolution doubles 14 -> 28, as InfoGAN's
 
@@ -98,4 +98,4 @@ class MlpNetworkConfig(NetworkConfig):
 
 
 NETWORK_SCHEMAS = {schema.name: schema for schema in (ConvNetworkConfig, Conv64NetworkConfig, ConvWideNetworkConfig,
-                                                             MlpNetworkConfig)}
+                                                      MlpNetworkConfig)}
