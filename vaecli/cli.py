@@ -17,6 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 COMMANDS = {
     "train": "train a VAE: vae train model=mmd dataset=fashion [overrides]; -m for sweeps",
     "eval": "measure a finished run: vae eval run=outputs/<run>",
+    "embed": "a 2-D map by t-SNE, UMAP or PCA, scored like a VAE: vae embed method=tsne dataset=fashion",
     "report": "one HTML page comparing runs: vae report [dirs=[outputs]]",
     "bench": "training throughput against baselines: vae bench",
 }

@@ -8,6 +8,13 @@ from vaecli.commands import hydra_command
 
 
 def evaluate(config) -> None:
+    from vaecli.embed import is_embedding
+
+    if is_embedding(Path(config.run)):  # a `vae embed` map: its latent metrics again, from its codes
+        from vaecli.embed.run import evaluate_embedding
+
+        evaluate_embedding(Path(config.run), config.knn_neighbours, config.probe_max_iter)
+        return
     from vaecli.evaluate.finished_run import evaluate_run
 
     evaluate_run(Path(config.run), config)

@@ -5,6 +5,8 @@ A config group (`network=...`, schemas in vaecli/config/schemas.py), found by na
           decoder dense to (H/4)x(W/4)x32, stride-2 transposed convolutions (64, 32), one to the channels;
   conv64  the β-VAE / disentanglement_lib network for 64x64 images: four 4x4 stride-2 convolutions
           (32, 32, 64, 64), dense 256; the decoder mirrors it;
+  conv_wide  for 28x28: InfoGAN's MNIST convolutions (64, 128, 4x4 stride 2) and a dense 256 layer each way,
+          the decoder from 7x7x128 through a 64-filter transposed convolution (docs/embed.md);
   mlp     AEVB's (Kingma & Welling 2014, appendix C): one tanh hidden layer each way.
 Every network is sized from the dataset's image shape. The conv networks' first convolution and
 output layer can run in an exact block form (`input_layout`, `output_layout`; vaecli/models/layouts.py).
@@ -131,7 +133,7 @@ def _mlp(options: dict, image_shape, encoder_outputs: int, decoder_channels: int
 
 
 # name -> builder(options, image_shape, encoder outputs, decoder output channels) -> (encoder, decoder)
-NETWORKS = {"conv": _conv, "conv64": _conv, "mlp": _mlp}
+NETWORKS = {"conv": _conv, "conv64": _conv, "conv_wide": _conv, "mlp": _mlp}
 
 
 @keras.saving.register_keras_serializable(package="vaecli")

@@ -20,6 +20,7 @@ import numpy as np
 from vaecli.errors import ConfigError
 from vaecli.run import names, status
 from vaecli.run.history import read_metrics
+from vaecli.embed import is_embedding
 from vaecli.visual import plots
 
 SETTINGS = ["model", "dataset", "latent_dim", "variant", "train_size", "epochs"]
@@ -77,7 +78,12 @@ def scan(folders: list[Path]) -> tuple[list[Run], list[Damaged]]:
         for config in sorted(folder.rglob(names.CONFIG)):
             if config.parent.name == names.HYDRA_RECORD:
                 continue
-            if not (config.parent / names.METRICS_CSV).exists():
+            if is_embedding(config.parent):  # `vae embed`'s maps (t-SNE, UMAP, PCA), beside the VAEs as equals
+                try:
+                    runs.append(_load_embedding(config.parent))
+                except Exception as error:  # noqa: BLE001 - listed as damaged, the others render
+                    damaged.append(Damaged(config.parent, names.CONFIG, _reason(error)))
+            elif not (config.parent / names.METRICS_CSV).exists():
                 job = status.read(config.parent)
                 state = f"the run is {job.state}" if job else "no status.json either"
                 damaged.append(Damaged(config.parent, names.METRICS_CSV, f"missing: no epoch finished ({state})"))
@@ -106,6 +112,24 @@ def _read(path: Path, file: str, reader):
         return reader(path)
     except Exception as error:  # noqa: BLE001 - a damaged file may fail in any library's way; the run is listed
         raise _Unreadable(file, error) from error
+
+
+def _load_embedding(path: Path) -> Run:
+    """A `vae embed` run: no epochs and no model; its method stands where a VAE's objective does."""
+    from vaecli.embed.config import load_embed_config
+
+    cfg = load_embed_config(path / names.CONFIG)
+    options = {k: v for k, v in dataclasses.asdict(cfg.method).items() if k != "name"}
+    settings = {"model": cfg.method.name, "dataset": cfg.dataset.name, "latent_dim": 2,
+                "variant": ", ".join(f"{k}={_compact(v)}" for k, v in options.items()) + "; embedding",
+                "train_size": cfg.train_points or cfg.dataset.train_size or "all", "epochs": "–"}
+    metrics_path = path / names.METRICS_JSON
+    metrics = json.loads(metrics_path.read_text())["metrics"] if metrics_path.is_file() else {}
+    latent = sorted((path / names.FIGURES).glob(names.figure_glob("latent")))
+    job = status.read(path)
+    in_sweep = (path.parent / names.MULTIRUN).is_file() or (job is not None and job.job is not None)
+    return Run(path, str(path.parent) if in_sweep else "single runs", settings, int(cfg.seed), [], metrics,
+               {"latent": latent[-1]} if latent else {}, state=job.state if job else None)
 
 
 def _load_run(path: Path) -> Run:

@@ -15,7 +15,8 @@
       figures/            <kind>_epochNNN.png
       animations/         latent_evolution.gif, interpolation.gif, traversal.gif, latent_history.npz
       latent_points.npz   a fixed test subset's 2-D codes, labels, images and reconstructions
-      train.log, eval.log the commands' logs
+      codes.npz           `vae embed`'s map: train and test codes and labels (run.json says kind: embedding)
+      train.log, eval.log the commands' logs (embed.log in an embedding run)
       .lock               held while a process trains (or evaluates) the run
 """
 
@@ -35,10 +36,11 @@ FIGURES = "figures"
 ANIMATIONS = "animations"
 LATENT_HISTORY = "latent_history.npz"  # under ANIMATIONS
 LATENT_POINTS = "latent_points.npz"
+CODES = "codes.npz"  # an embedding run's (vae embed) codes; it has no model, metrics.csv or checkpoints
 NONFINITE_BATCH = "nonfinite_batch.npz"
 EARLY_STOPPING = "early_stopping.json"  # where early stopping stopped, and its best epoch
 LOCK = ".lock"
-LOGS = ("train.log", "eval.log")
+LOGS = ("train.log", "eval.log", "embed.log")
 # A sweep folder's own files, beside its jobs' folders.
 TRIALS = "trials.csv"  # an Optuna study's trials
 OPTUNA_STORAGE = "optuna.db"  # an Optuna study's SQLite storage (conf/hparams_search/*.yaml: hydra.sweeper.storage)

@@ -1,0 +1,24 @@
+"""`vae embed method=tsne|umap|pca [overrides]`: a 2-D map of a dataset by t-SNE, UMAP or PCA; vaecli.embed does the work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+
+from vaecli.commands import hydra_command
+from vaecli.embed.config import register_schemas
+
+
+def embed(config) -> float:
+    """Fit, write the run folder, and return the 5-NN accuracy (what a sweeper would optimise)."""
+    from vaecli.embed.run import embed_run
+    from vaecli.sweep.resources import job_threads
+
+    hydra_cfg = HydraConfig.get()
+    report = embed_run(config, Path(hydra_cfg.runtime.output_dir), job_threads(config.threads, hydra_cfg.launcher))
+    return float(report["metrics"].get("knn5_accuracy", float("nan")))
+
+
+register_schemas()
+main = hydra_command("embed", embed)
