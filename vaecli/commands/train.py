@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from vaecli.errors import ConfigError, DataError
 from vaecli.run.files import holds_run
 from vaecli.sweep.resources import configure_devices, job_threads
 
+log = logging.getLogger(__name__)
+
 
 def train_and_evaluate(config) -> float:
     """Train, evaluate, and return `sweep_metric`: what a Hydra sweeper (Optuna) optimises."""
@@ -23,9 +26,14 @@ def train_and_evaluate(config) -> float:
     run_dir = Path(hydra_cfg.runtime.output_dir)
     final = train(config, run_dir)
     if config.trainer.eval_at_end:
+        from vaecli.evaluate.collapse import collapse_note
         from vaecli.evaluate.finished_run import evaluate_run
 
-        final = {**final, **evaluate_run(run_dir, config.eval)["metrics"]}
+        metrics = evaluate_run(run_dir, config.eval)["metrics"]
+        if note := collapse_note([final], metrics):
+            log.warning(note)
+        final = {**final, **metrics}
+    log.info(f"finished: {run_dir}")  # the folder again, after the many lines of training and eval
     return float(final.get(config.sweep_metric, float("nan")))
 
 

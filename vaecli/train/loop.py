@@ -34,7 +34,8 @@ from vaecli.data import Splits, eval_pipeline, load_dataset, training_batches
 from vaecli.errors import ConfigError, DataError, Interrupted, TrainingError
 from vaecli.train.early_stopping import EarlyStopping
 from vaecli.run.history import History
-from vaecli.train.progress_bar import ProgressBar
+from vaecli.train.progress_bar import ProgressBar, time_left
+from vaecli.evaluate.collapse import collapse_note
 from vaecli.models.networks import VAE
 from vaecli.train.build import build_steps
 from vaecli.train.steps import Steps
@@ -106,6 +107,7 @@ def train(cfg: TrainConfig, run_dir: Path) -> dict[str, float]:
     """Train (or resume) one run in `run_dir`; returns the last epoch's metrics."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    log.info(f"run folder: {run_dir}")
     with run_lock(run_dir), StopSignals() as stop:
         return Trainer(cfg, run_dir, stop).fit()
 
@@ -167,12 +169,15 @@ class Trainer:
 
     def fit(self) -> dict[str, float]:
         row = self.history.rows[-1] if self.history.rows else {}
-        for epoch_number in range(self.finished_epochs + 1, self.cfg.trainer.epochs + 1):
+        epochs = self.cfg.trainer.epochs
+        for epoch_number in range(first := self.finished_epochs + 1, epochs + 1):
             if self.early_stopping is not None and self.early_stopping.should_stop:
                 break
             started = time.perf_counter()
             self.train_epoch(epoch_number)
             row = self.end_epoch(epoch_number, time.perf_counter() - started)
+            if epoch_number == first < epochs:  # the whole epoch's time: steps, held-out losses, figures
+                log.info(time_left(time.perf_counter() - started, epochs - epoch_number))
             if self.stop.received:
                 self.interrupt()
         if self.early_stopping is not None:
@@ -181,6 +186,8 @@ class Trainer:
                 with self.writer.as_default(step=self.finished_epochs):
                     self.draw(self.finished_epochs)
         _save_model(self.vae, self.run_dir / "model.keras")
+        if note := collapse_note(self.history.rows):
+            log.warning(note)
         return row
 
     def train_epoch(self, epoch_number: int) -> None:
