@@ -31,6 +31,13 @@ def test_a_typo_suggests_the_nearest_option_or_choice(compose, override, error, 
     assert message.startswith(f"unknown {'option' if '.' in override or 'modle' in override else override.split('=')[0]}")
 
 
+def test_vae_prints_the_suggestion_in_its_one_error_line(tmp_path):
+    result = run_vae("train", "modle=elbo", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.strip().splitlines() == [
+        "vae train: error: unknown option 'modle' (Key 'modle' not in 'TrainConfig'); add --cfg job to list the options; "
+        "did you mean 'model'?"]
+
+
 def test_nothing_near_suggests_nothing(compose):
     with pytest.raises(MissingConfigException) as raised:
         compose("model=nonsense")
