@@ -10,6 +10,7 @@ from hydra.errors import ConfigCompositionException, MissingConfigException
 from conftest import run_vae
 from vaecli.data import read_idx_dir
 from vaecli.errors import describe_config_error
+from vaecli.run import names
 from vaecli.evaluate.collapse import KL_NEAR_ZERO, collapse_note
 from vaecli.train.progress_bar import time_left
 
@@ -128,12 +129,12 @@ def test_train_names_its_run_folder_at_start_and_end_and_the_time_left(collapsed
 def test_a_collapsed_run_says_so_in_its_log(collapsed_run_with_japanese_classes):
     result, run_dir = collapsed_run_with_japanese_classes
     assert "posterior collapse: the KL term is" in result.stdout
-    assert "posterior collapse" in (run_dir / "train.log").read_text()
+    assert "posterior collapse" in (run_dir / names.LOGS[0]).read_text()  # train.log
 
 
 @pytest.mark.slow
 def test_class_names_in_other_scripts_draw_without_warnings(collapsed_run_with_japanese_classes):
     result, run_dir = collapsed_run_with_japanese_classes
-    assert sorted(p.name for p in (run_dir / "figures").glob("latent_epoch*.png")) == ["latent_epoch001.png", "latent_epoch002.png"]
+    assert sorted(p.name for p in (run_dir / names.FIGURES).glob("latent_epoch*.png")) == ["latent_epoch001.png", "latent_epoch002.png"]
     assert "Glyph" not in result.stderr and "missing from font" not in result.stderr, result.stderr
     assert not np.any([line.strip() for line in result.stderr.splitlines()]), result.stderr  # nothing at all on stderr
