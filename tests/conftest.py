@@ -7,6 +7,8 @@ import gzip
 import os
 import shutil
 import struct
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -24,8 +26,8 @@ os.environ["KERAS_HOME"] = str(SESSION_HOME / "keras")
 os.environ["MPLCONFIGDIR"] = str(SESSION_HOME / "matplotlib")
 
 REPO = Path(__file__).resolve().parents[1]
-# ../shared/data/mnist-10k beside the checkout: 10,000 real MNIST digits (see its README).
-MNIST_10K = Path(os.environ.get("VAECLI_MNIST10K", REPO.parent / "shared" / "data" / "mnist-10k"))
+# 800 real MNIST digits shipped with the repository (tests/data/README.md: source, licence, sha256).
+MNIST_800 = Path(__file__).resolve().parent / "data" / "mnist-800"
 FASHION = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist
 
 
@@ -54,25 +56,11 @@ def write_idx_dir(directory: Path, train_x, train_y, test_x, test_y) -> Path:
 
 
 @pytest.fixture(scope="session")
-def mnist_10k() -> Path:
-    if not (MNIST_10K / "train-images-idx3-ubyte.gz").is_file():
-        missing(f"real MNIST subset not found at {MNIST_10K} (set VAECLI_MNIST10K)")
-    return MNIST_10K
+def tiny_mnist() -> Path:
+    """600 train and 200 test real MNIST digits, class-balanced: enough to see learning, seconds to train.
 
-
-@pytest.fixture(scope="session")
-def tiny_mnist(mnist_10k, tmp_path_factory) -> Path:
-    """600 train and 200 test real MNIST digits: enough to see learning, seconds to train."""
-    from vaecli.data import read_idx_dir
-
-    arrays = read_idx_dir(mnist_10k)
-    return write_idx_dir(
-        tmp_path_factory.mktemp("tiny_mnist"),
-        arrays["train_images"][:600],
-        arrays["train_labels"][:600],
-        arrays["test_images"][:200],
-        arrays["test_labels"][:200],
-    )
+    The folder is in the repository: tests read it (dataset.path=...) and never write there."""
+    return MNIST_800
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +68,19 @@ def fashion() -> Path:
     if not (FASHION / "train-images-idx3-ubyte.gz").is_file():
         missing("Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)")
     return FASHION
+
+
+def choices(group: str) -> list[str]:
+    """Hydra's choices for a config group (model, dataset, ...), sorted as `vae` lists them: what the tests
+    derive their lists from, so that a new objective or dataset preset (one YAML) needs no test edited."""
+    from hydra import initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
+
+    from vaecli.config.store import register_schemas
+
+    register_schemas()
+    with initialize_config_module(version_base="1.3", config_module="vaecli.conf"):
+        return sorted(GlobalHydra.instance().config_loader().get_group_options(group))
 
 
 @pytest.fixture
@@ -120,17 +121,24 @@ def quick(compose, tiny_mnist):
     return _quick
 
 
-def run_vae(*args, cwd, env=None, timeout=600):
-    """The `vae` console script of this environment, run as a user runs it."""
-    import shutil
-    import subprocess
-    import sys
+# This environment's `vae` console script: the one tests start, as a user runs it.
+VAE = shutil.which("vae", path=str(Path(sys.executable).parent)) or "vae"
 
-    vae = shutil.which("vae", path=str(Path(sys.executable).parent)) or "vae"
-    return subprocess.run(
-        [vae, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
-    )
+
+def _vae_process(args, env, vae) -> dict:
+    """What every `vae` started by a test shares: the console script, no stdin, unbuffered output, this environment."""
+    return {"args": [str(vae), *args], "text": True, "stdin": subprocess.DEVNULL,
+            "env": {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}}
+
+
+def run_vae(*args: str, cwd, env=None, timeout=600, vae=VAE) -> subprocess.CompletedProcess:
+    """`vae ARGS` run to its end in `cwd`; stdout and stderr captured. `vae=` runs another install's script."""
+    return subprocess.run(**_vae_process(args, env, vae), cwd=cwd, capture_output=True, timeout=timeout)
+
+
+def start_vae(*args: str, cwd, env=None, vae=VAE, **popen) -> subprocess.Popen:
+    """`vae ARGS` started in `cwd` and left running (to signal or kill it); stdout and stderr piped unless given."""
+    return subprocess.Popen(**_vae_process(args, env, vae), cwd=cwd, **{"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **popen})
 
 
 TINY_TRAIN = ["dataset=mnist", "trainer.batch_size=50", "trainer.learning_rate=1e-3", "figures.grid_size=4", "figures.scatter_points=200"]

@@ -1,24 +1,13 @@
 """The `vae` console script, run as a user runs it: in a subprocess, from a scratch directory."""
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import choices, run_vae
 from vaecli.run.history import read_metrics
-
-VAE = shutil.which("vae", path=str(Path(sys.executable).parent)) or "vae"
-
-
-def vae(*args, cwd, env=None, timeout=300):
-    return subprocess.run(
-        [VAE, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def quick_args(data):
@@ -35,16 +24,16 @@ def error_line(result):
 
 
 def test_usage(tmp_path):
-    result = vae("--help", cwd=tmp_path)
+    result = run_vae("--help", cwd=tmp_path)
     assert result.returncode == 0 and "train" in result.stdout and "report" in result.stdout
-    result = vae("fly", cwd=tmp_path)
+    result = run_vae("fly", cwd=tmp_path)
     assert result.returncode == 2 and "unknown command 'fly'" in result.stderr
 
 
 @pytest.mark.parametrize(
     "args, code, message",
     [
-        (["model=nonsense"], 2, "vae train: error: unknown model 'nonsense'; choose one of: beta_tcvae, beta_vae, dip_vae, elbo, infovae, mmd, vamp, wae"),
+        (["model=nonsense"], 2, f"vae train: error: unknown model 'nonsense'; choose one of: {', '.join(choices('model'))}"),
         (["latent_dim=0"], 2, "vae train: error: latent_dim must be > 0, got 0; e.g. latent_dim=2"),
         (["trainer.epochs=0"], 2, "vae train: error: trainer.epochs must be > 0, got 0; e.g. trainer.epochs=50"),
         (["dataset.path=/does/not/exist"], 2, "vae train: error: dataset.path=/does/not/exist does not exist"),
@@ -53,20 +42,20 @@ def test_usage(tmp_path):
     ],
 )
 def test_bad_input_is_one_line(tmp_path, args, code, message):
-    result = vae("train", *args, cwd=tmp_path)
+    result = run_vae("train", *args, cwd=tmp_path)
     assert result.returncode == code
     assert error_line(result).startswith(message)
     assert not (tmp_path / "outputs").exists(), "a failed check left a run folder behind"
 
 
 def test_full_error_shows_the_traceback(tmp_path):
-    result = vae("train", "latent_dim=0", cwd=tmp_path, env={"HYDRA_FULL_ERROR": "1"})
+    result = run_vae("train", "latent_dim=0", cwd=tmp_path, env={"HYDRA_FULL_ERROR": "1"})
     assert result.returncode != 0 and "Traceback" in result.stderr
 
 
 @pytest.mark.slow
 def test_train_then_resume_through_the_console_script(tmp_path, tiny_mnist):
-    result = vae("train", *quick_args(tiny_mnist), "trainer.epochs=2", "trainer.plot_every=1", cwd=tmp_path)
+    result = run_vae("train", *quick_args(tiny_mnist), "trainer.epochs=2", "trainer.plot_every=1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "epoch 2/2" in result.stdout and "device: CPU" in result.stdout
     (run,) = (tmp_path / "outputs").iterdir()
@@ -77,14 +66,14 @@ def test_train_then_resume_through_the_console_script(tmp_path, tiny_mnist):
     assert sorted(p.name for p in (run / "animations").glob("*.gif")) == ["interpolation.gif", "latent_evolution.gif", "traversal.gif"]
     assert (run / "latent_points.npz").is_file()
 
-    result = vae("train", f"resume={run}", "trainer.epochs=3", cwd=tmp_path)
+    result = run_vae("train", f"resume={run}", "trainer.epochs=3", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "resumed" in result.stdout and "epoch 3/3" in result.stdout and "epoch 1/3" not in result.stdout
     assert [r["epoch"] for r in read_metrics(run / "metrics.csv")] == [1, 2, 3]
     assert len(list((tmp_path / "outputs").iterdir())) == 1  # continued in place
     assert list(np.load(run / "animations" / "latent_history.npz")["epochs"]) == [0, 1, 2, 3]  # the animation's too
 
-    result = vae("train", f"resume={run}", "model=mmd", cwd=tmp_path)
+    result = run_vae("train", f"resume={run}", "model=mmd", cwd=tmp_path)
     assert result.returncode == 2 and "was trained with model=" in error_line(result)
     assert (run / "metrics.csv").is_file() and (run / "overrides.yaml").is_file()  # a failed resume keeps the run
 
@@ -103,17 +92,17 @@ def test_sweep_gives_each_job_its_own_folder(tiny_sweep):
 
 
 def test_eval_and_report_errors_are_one_line(tmp_path):
-    result = vae("eval", f"run={tmp_path}", cwd=tmp_path)
+    result = run_vae("eval", f"run={tmp_path}", cwd=tmp_path)
     assert result.returncode == 3 and "is not a vaecli run folder" in error_line(result)
-    result = vae("eval", cwd=tmp_path)
+    result = run_vae("eval", cwd=tmp_path)
     assert result.returncode == 2 and "run" in error_line(result)
-    result = vae("report", str(tmp_path), cwd=tmp_path)
+    result = run_vae("report", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 3 and "no vaecli runs under" in error_line(result)
 
 
 @pytest.mark.slow
 def test_a_failing_sweep_job_does_not_stop_the_others(tmp_path, tiny_mnist):
-    result = vae("train", "-m", *quick_args(tiny_mnist), "trainer.epochs=1", "trainer.batch_size=50,5000", cwd=tmp_path)
+    result = run_vae("train", "-m", *quick_args(tiny_mnist), "trainer.epochs=1", "trainer.batch_size=50,5000", cwd=tmp_path)
     assert result.returncode == 1
     assert "1 sweep job(s) failed" in result.stderr and "trainer.batch_size=5000" in result.stderr
     assert len(list((tmp_path / "outputs" / "multirun").rglob("model.keras"))) == 1
@@ -124,10 +113,10 @@ def test_eval_and_resume_take_sweep_folder_names_as_they_are(tiny_sweep, tmp_pat
     """Sweep jobs are named like 0_model=elbo,seed=0: '=' and ',' that Hydra's grammar would misread."""
     job = tmp_path / sorted(p.name for p in tiny_sweep.iterdir() if "model=mmd" in p.name)[0]
     shutil.copytree(tiny_sweep / job.name, job)
-    result = vae("eval", f"run={job}", "iw_samples=5", "prior_samples=200", "mmd_samples=100",
+    result = run_vae("eval", f"run={job}", "iw_samples=5", "prior_samples=200", "mmd_samples=100",
                  f"classifier_cache={tiny_sweep.parent.parent.parent / 'cache'}", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    result = vae("train", f"resume={job}", "trainer.epochs=4", cwd=tmp_path)
+    result = run_vae("train", f"resume={job}", "trainer.epochs=4", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert [r["epoch"] for r in read_metrics(job / "metrics.csv")] == [1, 2, 3, 4]
 
@@ -191,7 +180,7 @@ def test_each_command_help_describes_that_command(command, says):
 
 
 def test_help_is_rendered_for_the_command_asked_about(tmp_path):
-    result = vae("eval", "--help", cwd=tmp_path)
+    result = run_vae("eval", "--help", cwd=tmp_path)
     assert result.returncode == 0 and result.stdout.startswith("vae eval: measure a finished run")
     assert "== Choices" not in result.stdout and "vae train" not in result.stdout
 

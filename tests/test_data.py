@@ -1,5 +1,6 @@
 """The IDX reader, the three data sources, and the tf.data pipelines."""
 
+import hashlib
 import socket
 
 import numpy as np
@@ -21,12 +22,16 @@ def test_read_idx_round_trip(tmp_path, compress):
     np.testing.assert_array_equal(read_idx(path), IMAGES)
 
 
-def test_read_real_mnist_subset(mnist_10k):
-    arrays = read_idx_dir(mnist_10k)
-    assert arrays["train_images"].shape == (8000, 28, 28)
-    assert arrays["test_labels"].shape == (2000,)
-    # Class counts from ../shared/data/README.md: the reader returns the real digits.
-    assert np.bincount(arrays["test_labels"]).tolist() == [217, 245, 186, 204, 191, 184, 203, 188, 189, 193]
+def test_read_real_mnist_subset(tiny_mnist):
+    # The shipped files are the ones tests/data/README.md describes (sha256), and the reader returns their digits.
+    readme = (tiny_mnist.parent / "README.md").read_text()
+    for path in tiny_mnist.iterdir():
+        assert f"| {path.name} | {hashlib.sha256(path.read_bytes()).hexdigest()} |" in readme
+    arrays = read_idx_dir(tiny_mnist)
+    assert arrays["train_images"].shape == (600, 28, 28) and arrays["test_images"].shape == (200, 28, 28)
+    assert np.bincount(arrays["train_labels"]).tolist() == [60] * 10
+    assert np.bincount(arrays["test_labels"]).tolist() == [20] * 10
+    assert arrays["train_images"].max() == 255 and len(np.unique(arrays["train_images"])) > 200  # real 8-bit digits
 
 
 def test_truncated_idx_file(tmp_path):

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_vae
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -40,7 +42,9 @@ def test_installed_wheel_trains_outside_the_repo(tmp_path, tiny_mnist):
     assert where.startswith(str(venv)), where
     shipped = {p.relative_to(Path(where).parent / "conf") for p in (Path(where).parent / "conf").rglob("*.yaml")}
     assert shipped == {p.relative_to(REPO / "conf") for p in (REPO / "conf").rglob("*.yaml")}  # every config group ships
-    run(str(venv / "bin" / "vae"), "train", "model=mmd", "dataset=mnist", f"dataset.path={tiny_mnist}", "trainer.epochs=1",
-        "trainer.batch_size=50", "trainer.eval_at_end=false", "figures.grid_size=4", "figures.scatter_points=200", cwd=elsewhere)
+    result = run_vae("train", "model=mmd", "dataset=mnist", f"dataset.path={tiny_mnist}", "trainer.epochs=1",
+                     "trainer.batch_size=50", "trainer.eval_at_end=false", "figures.grid_size=4", "figures.scatter_points=200",
+                     cwd=elsewhere, vae=venv / "bin" / "vae")
+    assert result.returncode == 0, result.stderr
     (run_dir,) = (elsewhere / "outputs").iterdir()
     assert (run_dir / "model.keras").is_file() and (run_dir / "metrics.csv").is_file()

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import run_vae
+from conftest import run_vae, start_vae
 from vaecli.errors import DataError
 from vaecli.run.files import run_lock
 from vaecli.run.history import read_metrics
@@ -56,19 +56,6 @@ def test_a_corrupt_newest_checkpoint_falls_back_to_the_one_before(quick, tmp_pat
         train(quick("trainer.epochs=4", f"resume={tmp_path}"), tmp_path)
 
 
-def start(args, cwd, stderr=subprocess.PIPE):
-    return subprocess.Popen([_vae(), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=stderr,
-                            text=True, stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-
-
-def _vae():
-    import shutil
-    import sys
-    from pathlib import Path
-
-    return shutil.which("vae", path=str(Path(sys.executable).parent))
-
-
 def deterministic_args(data, run_dir, epochs):
     return ["train", "model=elbo", "dataset=mnist", f"dataset.path={data}", f"trainer.epochs={epochs}", "trainer.batch_size=10",
             "trainer.steps_per_call=2", "trainer.deterministic=true", "trainer.eval_at_end=false", "trainer.plot_every=100",
@@ -93,7 +80,7 @@ def assert_same_run(run_dir, reference):
 @pytest.mark.slow
 def test_sigterm_mid_epoch_saves_a_checkpoint_and_resume_matches(tiny_mnist, tmp_path, uninterrupted):
     run_dir = tmp_path / "run"
-    process = start(deterministic_args(tiny_mnist, run_dir, 4), tmp_path)
+    process = start_vae(*deterministic_args(tiny_mnist, run_dir, 4), cwd=tmp_path)
     for line in process.stdout:
         if line.startswith("device:"):  # logged once the handlers are in place, just before the first step
             process.send_signal(signal.SIGTERM)
@@ -112,7 +99,7 @@ class Training:
     """A `vae train` process whose output is drained in the background; `started` is set once training begins."""
 
     def __init__(self, args, cwd):
-        self.process = start(args, cwd, stderr=subprocess.STDOUT)
+        self.process = start_vae(*args, cwd=cwd, stderr=subprocess.STDOUT)
         self.started = threading.Event()
         threading.Thread(target=self._drain, daemon=True).start()
 

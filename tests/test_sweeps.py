@@ -13,14 +13,13 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import TINY_TRAIN, missing, run_vae
+from conftest import TINY_TRAIN, missing, run_vae, start_vae
 from vaecli.run.history import read_metrics
 
 TINY_JOB = [*TINY_TRAIN, "model=elbo", "trainer.quiet=true", "trainer.eval_at_end=false", "trainer.plot_every=1000",
@@ -101,9 +100,7 @@ def test_a_killed_joblib_sweep_resumes_where_each_job_stopped(tmp_path, tiny_mni
     sweep = tmp_path / "sweep"
     args = ["train", "-m", "hydra/launcher=parallel", f"dataset.path={tiny_mnist}", *TINY_JOB,
             "trainer.epochs=2,25", f"hydra.sweep.dir={sweep}"]
-    vae = shutil.which("vae", path=str(Path(sys.executable).parent)) or "vae"  # as run_vae
-    process = subprocess.Popen([vae, *args], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               stdin=subprocess.DEVNULL, start_new_session=True)
+    process = start_vae(*args, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
     def long_jobs_epochs():
         return [len(read_metrics(p)) for p in sweep.glob("*trainer.epochs=25*/metrics.csv")]

@@ -101,7 +101,7 @@ def describe_config_error(ex: BaseException) -> str | None:
         group = (ex.missing_cfg_file or "").rsplit("/", 1)
         options = list(ex.options or [])
         if len(group) == 2 and options:
-            return f"unknown {group[0]} '{group[1]}'; choose one of: {', '.join(sorted(options))}"
+            return f"unknown {group[0]} '{group[1]}'; choose one of: {', '.join(sorted(options))}{_did_you_mean(group[1], options)}"
         return _first_line(str(ex))
     if isinstance(ex, OverrideParseException):
         return f"cannot parse override '{ex.override}': {_first_line(ex.message)}"
@@ -111,7 +111,9 @@ def describe_config_error(ex: BaseException) -> str | None:
         return f"{key} is required; pass {key}=..."
     if isinstance(cause, (ConfigKeyError, ConfigAttributeError)):
         key = getattr(cause, "full_key", "") or getattr(cause, "key", "")
-        return f"unknown option '{key}' ({_first_line(cause.msg)}); add --cfg job to list the options"
+        parent, known = key.rpartition(".")[0], getattr(cause, "parent_node", None)
+        keys = [f"{parent}.{k}" if parent else str(k) for k in (known.keys() if hasattr(known, "keys") else [])]
+        return f"unknown option '{key}' ({_first_line(cause.msg)}); add --cfg job to list the options{_did_you_mean(key, keys)}"
     if isinstance(cause, OmegaConfBaseException) and (missing := re.search(r"Missing mandatory value: ([\w.]+)", str(cause))):
         return f"{missing.group(1)} is required; pass {missing.group(1)}=..."
     if isinstance(cause, OmegaConfBaseException):
@@ -128,6 +130,15 @@ def one_line_message(ex: BaseException) -> str:
     if isinstance(ex, VaeError):
         return " ".join(str(ex).split())
     return describe_config_error(ex) or f"{type(ex).__name__}: {_first_line(str(ex))}"
+
+
+def _did_you_mean(typed: str, known) -> str:
+    """"; did you mean 'x'?" for the known name nearest to a typo (as git does), or "" if none is near."""
+    import difflib
+
+    # cutoff 0.6: difflib's default; 'modle' -> 'model', 'trainer.epoch' -> 'trainer.epochs', 'mdd' -> 'mmd'
+    near = difflib.get_close_matches(typed, [str(k) for k in known], n=1, cutoff=0.6)
+    return f"; did you mean '{near[0]}'?" if near else ""
 
 
 def _first_line(text: str) -> str:

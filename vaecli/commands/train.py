@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -15,6 +16,8 @@ from vaecli.run import status
 from vaecli.run.files import holds_run
 from vaecli.run.folder import RunFolder
 from vaecli.sweep.resources import configure_devices, job_threads
+
+log = logging.getLogger(__name__)
 
 
 def train_and_evaluate(config) -> float:
@@ -32,9 +35,13 @@ def train_and_evaluate(config) -> float:
     try:
         final = train(config, run_dir, overrides)
         if config.trainer.eval_at_end:
+            from vaecli.evaluate.collapse import collapse_note
             from vaecli.evaluate.finished_run import evaluate_run
 
-            final = {**final, **evaluate_run(run_dir, config.eval)["metrics"]}
+            metrics = evaluate_run(run_dir, config.eval)["metrics"]
+            if note := collapse_note([final], metrics):
+                log.warning(note)
+            final = {**final, **metrics}
     except Interrupted as ex:
         if single and _running_here(run_dir):
             status.mark(run_dir, "interrupted", error=str(ex))
@@ -46,6 +53,7 @@ def train_and_evaluate(config) -> float:
     value = float(final.get(config.sweep_metric, float("nan")))
     if single:
         status.mark(run_dir, "finished", value=value if value == value else None)
+    log.info(f"finished: {run_dir}")  # the folder again, after the many lines of training and eval
     return value
 
 

@@ -27,7 +27,8 @@ from vaecli.errors import DataError, Interrupted, TrainingError, disk_fault
 from vaecli.train.early_stopping import EarlyStopping
 from vaecli.train.memory import check_memory
 from vaecli.run.history import History
-from vaecli.train.progress_bar import ProgressBar
+from vaecli.train.progress_bar import ProgressBar, time_left
+from vaecli.evaluate.collapse import collapse_note
 from vaecli.models.networks import VAE
 from vaecli.train.build import build_steps
 from vaecli.train.steps import Steps
@@ -82,6 +83,7 @@ def train(cfg: TrainConfig, run_dir: Path, overrides: list[str] | None = None) -
     run_dir.mkdir(parents=True, exist_ok=True)
     try:
         with run_lock(run_dir, "vae train"), StopSignals() as stop:
+            log.info(f"run folder: {run_dir}")  # once the run is accepted: a refused command writes no log here
             return Trainer(cfg, run_dir, stop, overrides).fit()
     except (OSError, tf.errors.OpError) as ex:  # a full or read-only disk: name the file, say how to continue
         if (fault := disk_fault(ex, run_dir, f"continue with: vae train resume={run_dir}")) is None:
@@ -148,13 +150,16 @@ class Trainer:
 
     def fit(self) -> dict[str, float]:
         row = self.history.rows[-1] if self.history.rows else {}
-        for epoch_number in range(self.finished_epochs + 1, self.cfg.trainer.epochs + 1):
+        epochs = self.cfg.trainer.epochs
+        for epoch_number in range(first := self.finished_epochs + 1, epochs + 1):
             if self.early_stopping is not None and self.early_stopping.should_stop:
                 break
             started = time.perf_counter()
             with read_faults(self.data.train_stream):  # a streamed file that cannot be read: DataError naming it
                 self.train_epoch(epoch_number)
             row = self.end_epoch(epoch_number, time.perf_counter() - started)
+            if epoch_number == first < epochs:  # the whole epoch's time: steps, held-out losses, figures
+                log.info(time_left(time.perf_counter() - started, epochs - epoch_number))
             if self.stop.received:
                 self.interrupt()
         if self.early_stopping is not None:
@@ -163,6 +168,8 @@ class Trainer:
                 with self.writer.as_default(step=self.finished_epochs):
                     self.draw(self.finished_epochs)
         _save_model(self.vae, self.folder.model)
+        if note := collapse_note(self.history.rows):
+            log.warning(note)
         return row
 
     def train_epoch(self, epoch_number: int) -> None:

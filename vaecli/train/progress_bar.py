@@ -63,3 +63,15 @@ class ProgressBar:
 def chunk_size(seconds_per_step: float, most: int, remaining: int) -> int:
     """Steps that take about UPDATE_SECONDS, at least 1, at most `most` and what is left of the epoch."""
     return max(1, min(most, remaining, round(UPDATE_SECONDS / max(seconds_per_step, 1e-9))))
+
+
+def time_left(seconds_per_epoch: float, epochs_left: int) -> str:
+    """`vae train`'s estimate after its first epoch: epochs left x that epoch's time, rounded as a person says it."""
+    left = seconds_per_epoch * epochs_left
+    if left < 60:
+        when = "under a minute"
+    elif left < 90 * 60:
+        when = f"about {round(left / 60)} min"
+    else:
+        when = f"about {int(left // 3600)} h {round(left % 3600 / 60)} min"
+    return f"{when} of training left ({epochs_left} more epoch{'s' * (epochs_left != 1)} at {seconds_per_epoch:.0f} s each)"

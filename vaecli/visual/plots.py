@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import matplotlib
@@ -10,6 +11,16 @@ matplotlib.use("Agg")  # files only; no display on servers and in CI
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+# Class names in scripts that matplotlib's own font lacks (a folder dataset's sub-folders named in Japanese,
+# say) fall back to one of these where it is installed (Debian: fonts-noto-cjk, fonts-wqy-zenhei); a name
+# no font has draws as boxes. matplotlib's warning for each missing glyph is nothing a user can act on in
+# the middle of a run, so it stays off stderr.
+FALLBACK_FONTS = ("Noto Sans CJK JP", "Noto Sans CJK SC", "WenQuanYi Zen Hei", "Droid Sans Fallback")
+warnings.filterwarnings("ignore", message=r"Glyph \d+ \(.*\) missing from font", category=UserWarning)
+_installed = {font.name for font in font_manager.fontManager.ttflist}
+plt.rcParams["font.sans-serif"] = [*plt.rcParams["font.sans-serif"], *(f for f in FALLBACK_FONTS if f in _installed)]
 
 # The run's figures, figures/<kind>_epochNNN.png; `factors` only for datasets with known factors.
 KINDS = ("latent", "grid", "samples", "reconstructions", "traversal", "factors")
