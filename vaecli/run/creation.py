@@ -65,10 +65,10 @@ class NewRunFolder(Callback):
         if created:  # unique_dir made it just now
             return
         missing = [parent for parent in folder.parents if not parent.exists()]
-        folder.parent.mkdir(parents=True, exist_ok=True)
         try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
             os.mkdir(folder)  # exclusively: of two commands naming the same new folder, one made it
-        except FileExistsError:
+        except OSError:  # there already, or not a place to write: the command itself reports the latter
             return
         created[:] = [folder, *missing]
 
