@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 $(BIN)/vae: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test,sweep,slurm,ray]"
+	$(BIN)/python -m pip install -q -e ".[test,sweep,slurm,ray,track]"
 	@touch $@
 
 install: $(BIN)/vae

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from omegaconf import OmegaConf
 
+from vaecli import track
 from vaecli.evaluate import metrics
 from vaecli.run.files import atomic_write_text
 from vaecli.evaluate.classifier import reference_classifier
@@ -122,5 +123,6 @@ def evaluate_run(run_dir: Path, cfg: EvalConfig) -> dict:
         "seconds": round(time.perf_counter() - started, 1),
     }
     atomic_write_text(run_dir / "metrics.json", json.dumps(report, indent=2) + "\n")
+    track.log_evaluation(run_dir, results)  # TensorBoard's eval/<name> scalars; the tracker run, if any
     log.info("eval: " + " ".join(f"{k}={v:.4g}" for k, v in results.items() if isinstance(v, float)))
     return report

@@ -14,6 +14,7 @@
       figures/            <kind>_epochNNN.png
       animations/         latent_evolution.gif, interpolation.gif, traversal.gif, latent_history.npz
       latent_points.npz   a fixed test subset's 2-D codes, labels, images and reconstructions
+      tracker.json        the run's experiment-tracker run (vaecli/track/): its store and id, so a resume continues it
       train.log, eval.log the commands' logs
       .lock               held while a process trains (or evaluates) the run
 """
@@ -40,6 +41,9 @@ LOGS = ("train.log", "eval.log")
 # A sweep folder's own files, beside its jobs' folders.
 TRIALS = "trials.csv"  # an Optuna study's trials
 MULTIRUN = "multirun.yaml"  # Hydra's record of a sweep
+# A run's experiment-tracker run (its store and id), and in a sweep folder the sweep's parent run, which its jobs
+# find there from any process (vaecli/track/).
+TRACKER = "tracker.json"
 
 
 def figure_name(kind: str, epoch: int) -> str:

@@ -25,6 +25,7 @@ import numpy as np
 import tensorflow as tf
 from omegaconf import OmegaConf
 
+from vaecli import track
 from vaecli.visual import run_animations as animations
 from vaecli.visual import run_figures as figures
 from vaecli.run.files import atomic_write_text, holds_run, run_lock
@@ -107,7 +108,9 @@ def train(cfg: TrainConfig, run_dir: Path) -> dict[str, float]:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     with run_lock(run_dir), StopSignals() as stop:
-        return Trainer(cfg, run_dir, stop).fit()
+        trainer = Trainer(cfg, run_dir, stop)
+        with trainer.tracking:  # the tracker run ends finished, failed or interrupted with the run
+            return trainer.fit()
 
 
 class Trainer:
@@ -157,6 +160,7 @@ class Trainer:
         self.early_stopping = None
         if cfg.trainer.early_stopping.patience is not None:
             self.early_stopping = EarlyStopping(cfg.trainer.early_stopping, run_dir, self.vae, self.history.rows)
+        self.tracking = track.RunTracking(cfg, run_dir)  # tracker=...: params and tags now, each epoch's row below
 
     @property
     def finished_epochs(self) -> int:
@@ -210,6 +214,7 @@ class Trainer:
             row.update({f"{split}/{k}": v for k, v in self.steps.evaluate(dataset, self.cfg.seed + 1).items()})
         # Metrics before the checkpoint: a run killed in between redoes the epoch and rewrites its row.
         self.history.append(row)
+        self.tracking.log_epoch(row)
         self.timing.append({"epoch": epoch_number, "seconds": round(seconds, 3)})
         if self.early_stopping is not None:
             self.early_stopping.update(row)
