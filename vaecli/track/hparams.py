@@ -5,11 +5,15 @@ Each run's tensorboard/ holds its session: the hparams are the overrides it was 
 sweep changes), typed as in its config.yaml; its metrics are the scalars already there, each epoch's loss
 parts (the last epoch counts) and eval/<name> written by `vae eval`. The sweep folder holds the experiment:
 the hparams that differ between its runs, with the values seen, and every metric, written after the jobs.
+All of it goes through TensorBoard's own event writer, so the launching process of a sweep loads no TensorFlow.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
+import time
 from pathlib import Path
 
 from omegaconf import OmegaConf
@@ -28,7 +32,7 @@ def _overrides(run_dir: Path) -> list[str]:
 
 
 def run_hparams(run_dir: Path) -> dict[str, bool | int | float | str]:
-    """The run's overrides as hparams: {"model": "elbo", "latent_dim": 8, ...}, paths and hydra.* left out."""
+    """The run's overrides as hparams: {"model": "elbo", "latent_dim": 8, ...}; paths, hydra.* and tracker.* left out."""
     from vaecli.commands import PATH_KEYS
 
     run_dir = Path(run_dir)
@@ -38,7 +42,7 @@ def run_hparams(run_dir: Path) -> dict[str, bool | int | float | str]:
     found = {}
     for override in _overrides(run_dir):
         key, sep, text = override.lstrip("+").partition("=")
-        if not sep or key.startswith(("~", "hydra")) or key in PATH_KEYS:
+        if not sep or key.startswith(("~", "hydra", "tracker")) or key in PATH_KEYS:
             continue
         value = OmegaConf.select(config, key, default=text)
         if OmegaConf.is_config(value):  # a group's choice, e.g. model=elbo: the choice names it
@@ -47,29 +51,37 @@ def run_hparams(run_dir: Path) -> dict[str, bool | int | float | str]:
     return found
 
 
+def _write(logdir: Path, summaries: list, step: int = 0) -> None:
+    """Summary protos as one new event file in logdir (TensorBoard's RecordWriter: its EventFileWriter loads TensorFlow)."""
+    from tensorboard.compat.proto import event_pb2
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    Path(logdir).mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    path = Path(logdir) / f"events.out.tfevents.{now:.6f}.{socket.gethostname()}.{os.getpid()}.hparams"
+    with open(path, "wb") as handle:
+        writer = RecordWriter(handle)
+        writer.write(event_pb2.Event(wall_time=now, file_version="brain.Event:2").SerializeToString())
+        for summary in summaries:
+            writer.write(event_pb2.Event(wall_time=now, step=step, summary=summary).SerializeToString())
+        writer.flush()
+
+
 def write_run(run_dir: Path, resumed: bool) -> None:
     """The run's HParams session, in its tensorboard/ (once: a resumed run wrote it when it started)."""
     values = run_hparams(run_dir)
     if resumed or not values:
         return
-    import tensorflow as tf
-    from tensorboard.plugins.hparams import api as hp
+    from tensorboard.plugins.hparams import summary_v2 as hp
 
-    writer = tf.summary.create_file_writer(str(Path(run_dir) / names.TENSORBOARD))
-    with writer.as_default():
-        hp.hparams(values, trial_id=Path(run_dir).name)
-    writer.close()
+    _write(Path(run_dir) / names.TENSORBOARD, [hp.hparams_pb(values, trial_id=Path(run_dir).name)])
 
 
 def write_scalars(run_dir: Path, scalars: dict[str, float], step: int) -> None:
     """Scalars beside the run's epoch scalars, e.g. eval/knn5_accuracy, for the HParams view's metric columns."""
-    import tensorflow as tf
+    from tensorboard.plugins.scalar.summary_v2 import scalar_pb
 
-    writer = tf.summary.create_file_writer(str(Path(run_dir) / names.TENSORBOARD))
-    with writer.as_default(step=step):
-        for tag, value in scalars.items():
-            tf.summary.scalar(tag, value)
-    writer.close()
+    _write(Path(run_dir) / names.TENSORBOARD, [scalar_pb(tag, value) for tag, value in scalars.items()], step)
 
 
 def _metric_tags(run_dir: Path) -> set[str]:
@@ -93,8 +105,7 @@ def write_sweep(sweep_dir: Path) -> None:
     if not keys:
         return
     varying = [k for k in keys if len({json.dumps(v.get(k)) for v in values.values()}) > 1] or keys
-    import tensorflow as tf
-    from tensorboard.plugins.hparams import api as hp
+    from tensorboard.plugins.hparams import summary_v2 as hp
 
     infos = []
     for key in varying:
@@ -104,7 +115,4 @@ def write_sweep(sweep_dir: Path) -> None:
     metrics = [hp.Metric(tag) for tag in sorted(set().union(*(_metric_tags(run) for run in runs)))]
     for old in sweep_dir.glob(EVENTS):  # TensorBoard keeps a run's first experiment summary: one file, the newest
         old.unlink()
-    writer = tf.summary.create_file_writer(str(sweep_dir))
-    with writer.as_default():
-        hp.hparams_config(hparams=infos, metrics=metrics)
-    writer.close()
+    _write(sweep_dir, [hp.hparams_config_pb(hparams=infos, metrics=metrics)])
