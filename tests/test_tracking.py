@@ -161,9 +161,19 @@ def test_an_unreachable_store_warns_once_and_training_completes(compose, tiny_id
     assert time.monotonic() - started < 120
 
 
-def test_tracker_none_is_the_default_and_needs_nothing(compose, tiny_idx):
-    cfg = compose(*TINY, f"dataset.path={tiny_idx}")
-    assert cfg.tracker.name == "none"
+def test_tracker_none_is_the_default_and_every_tracker_module_is_a_choice(compose):
+    from vaecli.config.store import register_schemas
+    from vaecli.errors import ConfigError
+    from vaecli.track import TRACKERS
+
+    assert compose().tracker.name == "none"
+    register_schemas()
+    conf = Path(__import__("vaecli.conf", fromlist=["x"]).__file__).parent / "tracker"
+    assert sorted(p.stem for p in conf.glob("*.yaml")) == sorted(TRACKERS) == ["mlflow", "none"]
+    cfg = compose("tracker=mlflow")
+    assert (cfg.tracker.name, cfg.tracker.tracking_uri, cfg.tracker.experiment) == ("mlflow", None, "vaecli")
+    with pytest.raises(ConfigError, match="tracker=wandb is not known; choose one of mlflow, none"):
+        compose("tracker.name=wandb")
 
 
 # ---------------------------------------------------------------- a sweep on the joblib launcher, killed and run again
