@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 $(BIN)/vae: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test,sweep,slurm,ray,docs]"
+	$(BIN)/python -m pip install -q -e ".[test,sweep,slurm,ray,track,docs]"
 	@touch $@
 
 install: $(BIN)/vae

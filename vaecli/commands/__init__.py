@@ -28,7 +28,7 @@ register_resolver()  # ${unique_dir:...} in conf/hydra/vaecli.yaml; also in ever
 # Options whose values are paths. Sweep folders are named like `0_model=elbo,seed=1`, and Hydra's
 # override grammar reads '=' and ',' in a bare value as syntax, so such values are quoted for it.
 PATH_KEYS = {"run", "resume", "out", "markdown", "dataset.path", "dataset.tfds_data_dir", "eval.classifier_cache",
-             "classifier_cache", "hydra.run.dir", "hydra.sweep.dir"}
+             "classifier_cache", "hydra.run.dir", "hydra.sweep.dir", "tracker.tracking_uri", "tracker.artifact_location"}
 
 
 def quote_paths(args: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 from omegaconf import OmegaConf
 
+from vaecli import track
 from vaecli.evaluate import metrics
 from vaecli.run.files import run_lock
 from vaecli.run.folder import RunFolder
@@ -139,6 +140,7 @@ def _evaluate(folder: RunFolder, train_cfg: TrainConfig, vae, cfg: EvalConfig) -
         "seconds": round(time.perf_counter() - started, 1),
     }
     folder.write_evaluation(report)
+    track.log_evaluation(run_dir, results)  # TensorBoard's eval/<name> scalars; the tracker run, if any
     log.info("eval: " + " ".join(f"{k}={v:.4g}" for k, v in results.items() if isinstance(v, float)))
     return report
 

@@ -16,6 +16,7 @@
       animations/         latent_evolution.gif, interpolation.gif, traversal.gif, latent_history.npz
       latent_points.npz   a fixed test subset's 2-D codes, labels, images and reconstructions
       codes.npz           `vae embed`'s map: train and test codes and labels (run.json says kind: embedding)
+      tracker.json        the run's experiment-tracker run (vaecli/track/): its store and id, so a resume continues it
       train.log, eval.log the commands' logs (embed.log in an embedding run)
       .lock               held while a process trains (or evaluates) the run
 """
@@ -46,6 +47,9 @@ TRIALS = "trials.csv"  # an Optuna study's trials
 OPTUNA_STORAGE = "optuna.db"  # an Optuna study's SQLite storage (conf/hparams_search/*.yaml: hydra.sweeper.storage)
 OPTUNA_RESULTS = "optimization_results.yaml"  # hydra-optuna-sweeper's best parameters and value
 MULTIRUN = "multirun.yaml"  # Hydra's record of a sweep
+# A run's experiment-tracker run (its store and id), and in a sweep folder the sweep's parent run, which its jobs
+# find there from any process (vaecli/track/).
+TRACKER = "tracker.json"
 
 
 def figure_name(kind: str, epoch: int) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from hydra.experimental.callback import Callback
 
 from vaecli.run import names
+from vaecli import track
 from vaecli.run.files import atomic_write_text
 from vaecli.run import status
 
@@ -42,6 +43,7 @@ class SweepStatus(Callback):
         failed_jobs.clear()
         # The folder exists before the sweeper starts: Optuna opens its SQLite study in it.
         Path(str(config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
+        track.start_sweep(config)  # tracker=...: the parent run, recorded in the folder for every job to find
 
     def on_multirun_end(self, config, **kwargs) -> None:
         sweep_dir = Path(str(config.hydra.sweep.dir))
@@ -54,6 +56,7 @@ class SweepStatus(Callback):
         storage, study_name = _optuna_study(config)
         if storage:
             write_trials(storage, study_name, sweep_dir / names.TRIALS)
+        track.end_sweep(config, failed=bool(failed_jobs))  # ends the parent run; TensorBoard's HParams experiment
 
 
 def _optuna_study(config) -> tuple[str | None, str | None]:

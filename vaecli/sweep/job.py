@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from vaecli import track
 from vaecli.errors import Interrupted, one_line_message
 from vaecli.run import status
 
@@ -46,6 +47,7 @@ def run_sweep_job(task: Callable[[Any], Any], cfg, hydra_cfg, resumable: Callabl
     except Exception as ex:
         message = one_line_message(ex)
         status.write(run_dir, status.JobStatus("failed", name, error=message))
+        track.end_run(run_dir, "failed")  # also when it failed after training, in its evaluation
         log.error(f"{name} failed in {run_dir}: {message}")
         return math.nan  # a sweeper sees a failed trial (Optuna: state FAIL), not an exception
     status.write(run_dir, status.JobStatus("finished", name, value=_number(value)))

@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from vaecli import track
 from vaecli.visual import run_animations as animations
 from vaecli.visual import run_figures as figures
 from vaecli.run import status
@@ -84,7 +85,9 @@ def train(cfg: TrainConfig, run_dir: Path, overrides: list[str] | None = None) -
     try:
         with run_lock(run_dir, "vae train"), StopSignals() as stop:
             log.info(f"run folder: {run_dir}")  # once the run is accepted: a refused command writes no log here
-            return Trainer(cfg, run_dir, stop, overrides).fit()
+            trainer = Trainer(cfg, run_dir, stop, overrides)
+            with trainer.tracking:  # the tracker run ends finished, failed or interrupted with the run
+                return trainer.fit()
     except (OSError, tf.errors.OpError) as ex:  # a full or read-only disk: name the file, say how to continue
         if (fault := disk_fault(ex, run_dir, f"continue with: vae train resume={run_dir}")) is None:
             raise
@@ -140,6 +143,7 @@ class Trainer:
         self.early_stopping = None
         if cfg.trainer.early_stopping.patience is not None:
             self.early_stopping = EarlyStopping(cfg.trainer.early_stopping, run_dir, self.vae, self.history.rows)
+        self.tracking = track.RunTracking(cfg, run_dir)  # tracker=...: params and tags now, each epoch's row below
 
     @property
     def finished_epochs(self) -> int:
@@ -199,6 +203,7 @@ class Trainer:
             row.update({f"{split}/{k}": v for k, v in self.steps.evaluate(dataset, self.cfg.seed + 1).items()})
         # Metrics before the checkpoint: a run killed in between redoes the epoch and rewrites its row.
         self.history.append(row)
+        self.tracking.log_epoch(row)
         self.timing.append({"epoch": epoch_number, "seconds": round(seconds, 3)})
         if self.early_stopping is not None:
             self.early_stopping.update(row)

@@ -1,0 +1,142 @@
+"""A training run's tracker run: opened as training starts, fed every epoch's losses, closed with the run's state.
+
+What it logs: the flattened config as params; each metrics.csv row as metrics at its epoch; tags for the
+objective, dataset, status and the provenance in run.json; at the end config.yaml, metrics.csv, run.json,
+figures/, animations/ and model.keras as files; after `vae eval`, its metrics (eval/<name>) and metrics.json.
+
+The tracker run's store and id are kept in <run>/tracker.json (vaecli.run.names.TRACKER): a resumed run
+continues its own tracker run, and so do its evaluation and a later `vae eval`. A sweep's job finds its
+parent run in the sweep folder's tracker.json (vaecli/track/sweep.py) and becomes its child, in that store.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from vaecli.errors import Interrupted
+from vaecli.run import names
+from vaecli.run.files import atomic_write_text
+from vaecli.track import get, hparams
+from vaecli.track.base import Guarded
+
+log = logging.getLogger(__name__)
+
+# Options that differ between a run's launches (resume= is set when it continues), so are no params: a param keeps
+# its first value.
+NOT_PARAMS = ("resume",)
+
+
+def read_record(folder: Path) -> dict | None:
+    try:
+        return json.loads((Path(folder) / names.TRACKER).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write_record(folder: Path, record: dict) -> None:
+    atomic_write_text(Path(folder) / names.TRACKER, json.dumps(record, indent=1) + "\n")
+
+
+def reopen(record: dict) -> Guarded | None:
+    """The tracker run of a record (a run's or a sweep's), to log more to it or end it."""
+    from vaecli.config.schemas import TrackerConfig
+
+    tracker = get(record["tracker"])(TrackerConfig(name=record["tracker"]))
+    guarded = Guarded(tracker, record["store"])
+    opened = guarded.open(record["store"], record, None, "", "", {})
+    return guarded if opened else None
+
+
+def flatten(tree, prefix: str = "") -> dict[str, str]:
+    """{"trainer": {"epochs": 2}} -> {"trainer.epochs": "2"}; values as YAML would write them."""
+    flat = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value if isinstance(value, str) else json.dumps(value)
+    return flat
+
+
+class RunTracking:
+    """A training run's tracker run (none with tracker=none), and its TensorBoard HParams session.
+
+    `with RunTracking(...)` around the epochs ends the tracker run as finished, failed or interrupted.
+    """
+
+    def __init__(self, cfg, run_dir: Path) -> None:
+        self.run_dir, self.tracker, self.artifacts = Path(run_dir), None, cfg.tracker.artifacts
+        hparams.write_run(self.run_dir, resumed=cfg.resume is not None)
+        if cfg.tracker.name == "none":
+            return
+        record, parent = read_record(self.run_dir), read_record(self.run_dir.parent)
+        parent = parent if parent and parent.get("sweep") else None
+        tracker = get(cfg.tracker.name)(cfg.tracker)
+        store = (record or parent or {}).get("store") or tracker.store(Path.cwd())
+        guarded = Guarded(tracker, store)
+        opened = guarded.open(store, record, parent, self.run_dir.name, str(self.run_dir.resolve()), {})
+        if not opened:
+            return
+        write_record(self.run_dir, {**opened, "tracker": cfg.tracker.name, "artifacts": cfg.tracker.artifacts})
+        guarded.set_tags(self.tags(cfg))
+        guarded.set_state("running")
+        config = OmegaConf.to_container(OmegaConf.structured(cfg))
+        guarded.log_params({k: v for k, v in flatten(config).items() if k not in NOT_PARAMS})
+        self.tracker = guarded
+
+    def tags(self, cfg) -> dict[str, str]:
+        tags = {"objective": cfg.model.name, "dataset": cfg.dataset.name, "status": "running"}
+        try:
+            provenance = json.loads((self.run_dir / names.RUN_INFO).read_text())
+        except (OSError, ValueError):
+            provenance = {}
+        tags.update({f"provenance.{k}": v for k, v in flatten(provenance).items()})
+        return tags
+
+    def log_epoch(self, row: dict) -> None:
+        if self.tracker is not None:
+            self.tracker.log_metrics({k: v for k, v in row.items() if k != "epoch"}, int(row["epoch"]))
+
+    def __enter__(self) -> RunTracking:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if self.tracker is None:
+            return False
+        state = "finished" if kind is None else "interrupted" if issubclass(kind, (Interrupted, KeyboardInterrupt)) else "failed"
+        if state == "finished" and self.artifacts:
+            files = (names.CONFIG, names.METRICS_CSV, names.RUN_INFO, names.MODEL, names.FIGURES, names.ANIMATIONS)
+            self.tracker.log_files([self.run_dir / name for name in files if (self.run_dir / name).exists()])
+        self.tracker.set_tags({"status": state})
+        self.tracker.set_state(state)
+        return False
+
+
+def log_evaluation(run_dir: Path, metrics: dict) -> None:
+    """`vae eval`'s metrics as eval/<name> at the run's last epoch: in TensorBoard (the HParams view's
+    columns) and in the run's tracker run, with metrics.json and the figures it added."""
+    from vaecli.run.history import read_metrics
+
+    run_dir = Path(run_dir)
+    step = max((int(row["epoch"]) for row in read_metrics(run_dir / names.METRICS_CSV)), default=0)
+    numbers = {f"eval/{k}": float(v) for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    hparams.write_scalars(run_dir, numbers, step)
+    record = read_record(run_dir)
+    tracker = reopen(record) if record else None
+    if tracker is not None:
+        tracker.log_metrics(numbers, step)
+        if record.get("artifacts", True):
+            tracker.log_files([p for p in (run_dir / names.METRICS_JSON, run_dir / names.FIGURES) if p.exists()])
+
+
+def end_run(run_dir: Path, state: str) -> None:
+    """Set the state of a run's tracker run, if it has one (a sweep job that failed after training)."""
+    record = read_record(run_dir)
+    tracker = reopen(record) if record else None
+    if tracker is not None:
+        tracker.set_tags({"status": state})
+        tracker.set_state(state)
