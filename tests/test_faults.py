@@ -149,7 +149,7 @@ def test_a_disk_that_turns_read_only_while_training_names_the_file(tmp_path):
     process = in_own_mount(tmp_path, "64m", ["train", "dataset=idx", f"dataset.path={idx_data(tmp_path)}", "trainer.epochs=200",
                                              "trainer.eval_at_end=false", f"hydra.run.dir={run}", *TINY])
     for line in process.stdout:
-        if line.startswith("device:"):  # the run folder exists and training is about to start
+        if line.startswith("epoch 1/"):  # the run is accepted, its folder written, the first checkpoint saved
             read_only = f'mount --bind "{run}" "{run}" && mount -o remount,bind,ro "{run}"'
             remount = subprocess.run(["nsenter", "-t", str(process.pid), "-m", "sh", "-c", read_only], capture_output=True, text=True)
             assert remount.returncode == 0, remount.stderr

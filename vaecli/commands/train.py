@@ -44,17 +44,25 @@ def train_and_evaluate(config) -> float:
             final = {**final, **metrics}
     except Interrupted as ex:
         if single and _running_here(run_dir):
-            status.mark(run_dir, "interrupted", error=str(ex))
+            _mark(run_dir, "interrupted", error=str(ex))
         raise
     except Exception as ex:
         if single and _running_here(run_dir):
-            status.mark(run_dir, "failed", error=" ".join(str(ex).split())[:500])
+            _mark(run_dir, "failed", error=" ".join(str(ex).split())[:500])
         raise
     value = float(final.get(config.sweep_metric, float("nan")))
     if single:
         status.mark(run_dir, "finished", value=value if value == value else None)
     log.info(f"finished: {run_dir}")  # the folder again, after the many lines of training and eval
     return value
+
+
+def _mark(run_dir: Path, state: str, **fields) -> None:
+    """Record how the run ended, if the disk still takes it: the error being raised says more than this could."""
+    try:
+        status.mark(run_dir, state, **fields)
+    except OSError:
+        pass
 
 
 def _running_here(run_dir: Path) -> bool:

@@ -78,8 +78,10 @@ def remove_unused_run_folder() -> None:
     or another process holds the folder's lock (it is training there)."""
     if not created or not created[0].is_dir() or not all(is_litter(entry) for entry in created[0].iterdir()):
         return
-    lock = created[0] / names.LOCK
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(created[0] / names.LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:  # a folder that turned read-only: it stays, and the command's own error says why
+        return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

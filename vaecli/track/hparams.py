@@ -24,11 +24,13 @@ EVENTS = "events.out.tfevents.*"  # TensorFlow's event file names
 
 
 def _overrides(run_dir: Path) -> list[str]:
-    for path in (run_dir / names.OVERRIDES, run_dir / names.HYDRA_RECORD / "overrides.yaml"):
-        loaded = OmegaConf.load(path) if path.is_file() else None
-        if OmegaConf.is_list(loaded):
-            return [str(item) for item in loaded]
-    return []
+    from vaecli.errors import DataError
+    from vaecli.run.folder import RunFolder
+
+    try:
+        return RunFolder(run_dir).saved_overrides() or []
+    except DataError:  # a damaged record: the run shows without hparams
+        return []
 
 
 def run_hparams(run_dir: Path) -> dict[str, bool | int | float | str]:
