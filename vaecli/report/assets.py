@@ -45,7 +45,8 @@ img.zoom { cursor: zoom-in; }
 #pager button { font-size: 0.75rem; }
 """
 
-TABLE_JS = """
+# raw: the JavaScript keeps its own escapes (\s)
+TABLE_JS = r"""
 (function () {
   document.querySelectorAll("table.sortable").forEach(function (table) {
     table.querySelectorAll("th").forEach(function (th, column) {
