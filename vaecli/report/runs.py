@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vaecli.config.store import flatten
 from vaecli.errors import ConfigError
 from vaecli.run import names, status
 from vaecli.run.history import read_metrics
@@ -221,17 +222,6 @@ def read_latent_points(path: Path) -> dict:
     if len(labels) and (labels.min() < 0 or labels.max() >= len(points["class_names"])):
         raise ValueError(f"labels run from {labels.min()} to {labels.max()}, but there are {len(points['class_names'])} class names")
     return points
-
-
-def flatten(mapping: dict, prefix: str = "") -> dict:
-    """{"trainer": {"learning_rate": 0.001}} -> {"trainer.learning_rate": 0.001}; lists as text."""
-    flat = {}
-    for key, value in mapping.items():
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value if isinstance(value, (int, float, str, bool)) or value is None else str(value)
-    return flat
 
 
 def config_columns(runs: list[Run]) -> list[str]:

@@ -139,8 +139,10 @@ class Run:
         """One flat row: the config's values (dotted keys), the last epoch's test/val values, the metrics."""
         from omegaconf import OmegaConf
 
+        from vaecli.config.store import flatten
+
         row = {"path": str(self.path), "status": self.status}
-        row.update(_flatten(OmegaConf.to_container(OmegaConf.structured(self.config))))
+        row.update(flatten(OmegaConf.to_container(OmegaConf.structured(self.config))))
         last = self.folder.read_history()[-1:] or [{}]
         row.update({key: value for key, value in last[0].items() if key == "epoch" or key.startswith(("test/", "val/"))})
         row.update({key: value for key, value in self.metrics.items() if isinstance(value, (int, float))})
@@ -176,12 +178,3 @@ def load_runs(folder: Path | str):
     front = [c for c in ("path", "status", "model.name", "dataset.name", "latent_dim", "seed") if c in frame.columns]
     return frame[front + [c for c in frame.columns if c not in front]]
 
-
-def _flatten(tree: dict, prefix: str = "") -> dict:
-    flat = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value if not isinstance(value, list) else str(value)
-    return flat

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from vaecli.config.store import flatten as flatten_config
 from vaecli.errors import Interrupted
 from vaecli.run import names
 from vaecli.run.files import atomic_write_text
@@ -51,15 +52,9 @@ def reopen(record: dict) -> Guarded | None:
     return guarded if opened else None
 
 
-def flatten(tree, prefix: str = "") -> dict[str, str]:
-    """{"trainer": {"epochs": 2}} -> {"trainer.epochs": "2"}; values as YAML would write them."""
-    flat = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value if isinstance(value, str) else json.dumps(value)
-    return flat
+def flatten(tree) -> dict[str, str]:
+    """{"trainer": {"epochs": 2}} -> {"trainer.epochs": "2"}: MLflow's params and tags are text."""
+    return {key: value if isinstance(value, str) else json.dumps(value) for key, value in flatten_config(tree).items()}
 
 
 class RunTracking:
