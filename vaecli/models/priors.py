@@ -1,4 +1,4 @@
-"""The model's prior p(z): N(0, I), or the VampPrior's learned mixture. A part of the saved model,
+"""The model's prior p(z): N(0, I), the VampPrior's learned mixture, or VaDE's learned Gaussian mixture. A part of the saved model,
 so that samples, `vae eval`'s prior metrics and the IW bound use the prior the model was trained with."""
 
 from __future__ import annotations
@@ -90,7 +90,72 @@ class VampPrior(keras.layers.Layer):
                 "components": self.components}
 
 
-PRIORS = {"standard_normal": StandardNormal, "vamp": VampPrior}
+@keras.saving.register_keras_serializable(package="vaecli")
+class GaussianMixturePrior(keras.layers.Layer):
+    """p(z) = sum_k pi_k N(z; mu_k, diag(sigma_k^2)), every parameter learned (VaDE, Jiang et al. 2017).
+
+    The paper starts the mixture from a GMM fitted to a pretrained autoencoder's codes; here it starts from
+    K means drawn from N(0, I), unit variances and equal weights, and is learned with the rest from the first step.
+    """
+
+    def __init__(self, latent_dim: int, image_shape=None, components: int = 10, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim, self.components = latent_dim, components
+        self.means = self.add_weight(shape=(components, latent_dim), initializer=keras.initializers.RandomNormal(0.0, 1.0),
+                                     name="means")
+        self.logvars = self.add_weight(shape=(components, latent_dim), initializer="zeros", name="logvars")
+        self.logits = self.add_weight(shape=(components,), initializer="zeros", name="logits")  # pi = softmax(logits)
+
+    def parameters(self):
+        """(log pi (K,), mu (K, d), log sigma^2 (K, d)), in float32 under any precision policy."""
+        return (tf.nn.log_softmax(tf.cast(self.logits, tf.float32)), tf.cast(self.means, tf.float32),
+                tf.cast(self.logvars, tf.float32))
+
+    def joint(self, z):
+        """log pi_k + log N(z; mu_k, sigma_k^2) for every component: (..., K)."""
+        log_pi, means, logvars = self.parameters()
+        return log_pi + log_normal_pdf(z[..., None, :], means, logvars)
+
+    def log_prob(self, z, encoder=None):
+        return tf.reduce_logsumexp(self.joint(z), axis=-1)
+
+    def responsibilities(self, z):
+        """p(c = k | z): VaDE's approximation of q(c|x) (its eq. 16), (..., K)."""
+        return tf.nn.softmax(self.joint(z), axis=-1)
+
+    def kl(self, mean, logvar, z, encoder=None):
+        """KL(q(z, c|x) || p(z, c)) per image as VaDE computes it (its eq. 15 and 16): with gamma_k = p(c=k | z)
+        at the drawn codes z (samples, batch, d) or (batch, d),
+        sum_k gamma_k KL(N(mean, exp(logvar)) || N(mu_k, sigma_k^2)) + KL(gamma || pi), averaged over the samples.
+        The Gaussian KLs are in closed form; only gamma depends on the draw."""
+        log_pi, means, logvars = self.parameters()
+        gaussian = 0.5 * tf.reduce_sum(  # (batch, K): KL of the posterior to each component
+            logvars - logvar[:, None] + (tf.exp(logvar[:, None]) + (mean[:, None] - means) ** 2) * tf.exp(-logvars) - 1.0,
+            axis=-1)
+        gamma = self.responsibilities(z if len(z.shape) == 3 else z[None])  # (samples, batch, K)
+        categorical = tf.reduce_sum(gamma * (tf.math.log(gamma + 1e-10) - log_pi), axis=-1)
+        return tf.reduce_mean(tf.reduce_sum(gamma * gaussian, axis=-1) + categorical, axis=0)
+
+    def sample(self, n, rng: tf.random.Generator, encoder=None):
+        log_pi, means, logvars = self.parameters()
+        chosen = tf.random.stateless_categorical(log_pi[None], n, seed=rng.make_seeds(1)[:, 0])[0]
+        noise = rng.normal((n, self.latent_dim))
+        return tf.gather(means, chosen) + tf.exp(0.5 * tf.gather(logvars, chosen)) * noise
+
+    def mean(self, encoder=None) -> np.ndarray:
+        """The mixture's mean: sum_k pi_k mu_k."""
+        log_pi, means, _ = self.parameters()
+        return (tf.exp(log_pi)[:, None] * means).numpy().sum(axis=0)
+
+    def quantiles(self, probabilities, encoder=None, seed: int = 0) -> np.ndarray:
+        draws = self.sample(20000, tf.random.Generator.from_seed(seed)).numpy()
+        return np.quantile(draws, probabilities, axis=0)
+
+    def get_config(self):
+        return {**super().get_config(), "latent_dim": self.latent_dim, "components": self.components}
+
+
+PRIORS = {"standard_normal": StandardNormal, "vamp": VampPrior, "gaussian_mixture": GaussianMixturePrior}
 
 
 def make_prior(options: dict, latent_dim: int, image_shape):

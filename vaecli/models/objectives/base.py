@@ -16,11 +16,14 @@ line before it loads TensorFlow, so a typo costs a tenth of a second, not three.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from omegaconf import MISSING
 
 from vaecli.errors import require
+
+if TYPE_CHECKING:  # only for the annotations: objective modules import TensorFlow inside functions
+    import tensorflow as tf
 
 # The likelihoods measured in nats; `mse` (the MMD-VAE loss of Keydana's post) is not one.
 NATS_LIKELIHOODS = ("bernoulli", "gaussian", "gaussian_fixed")
@@ -63,6 +66,23 @@ class Context:
     steps_per_epoch: int = 1  # for schedules counted in epochs (KL warm-up)
 
 
+@dataclass(frozen=True)
+class Batch:
+    """What the regulariser sees of one batch: everything an objective's penalty may depend on.
+
+    On several tf.distribute replicas every field holds the whole batch (vaecli.models.replicas), as on one device.
+    """
+
+    vae: Any  # vaecli.models.networks.VAE: its prior (log_prior, kl, sample_prior) and networks
+    x: tf.Tensor | None  # the images (batch, height, width, channels); None unless the objective sets needs_inputs
+    mean: tf.Tensor  # the posterior's mean (batch, d), or a deterministic encoder's code
+    logvar: tf.Tensor | None  # the posterior's log-variance (batch, d); None for a deterministic encoder
+    z: tf.Tensor  # the codes drawn from q(z|x): (samples, batch, d)
+    kl: tf.Tensor | None  # KL(q(z|x) || p(z)) per image (batch,); None for a deterministic encoder
+    rng: tf.random.Generator  # for draws the penalty needs (prior samples)
+    step: tf.Tensor | None  # the training step, for schedules (None outside training)
+
+
 class Objective:
     """The shared part; subclasses set `Config`, and override `regularizer` and the class attributes below."""
 
@@ -72,6 +92,7 @@ class Objective:
     prior: ClassVar[str] = "standard_normal"  # the model's prior (vaecli.models.priors)
     likelihoods: ClassVar[tuple[str, ...]] = NATS_LIKELIHOODS  # the likelihoods it accepts
     own_parts: ClassVar[tuple[str, ...]] = ()  # the regulariser's loss parts, logged after the shared ones
+    needs_inputs: ClassVar[bool] = False  # the penalty reads the batch's images (Batch.x): gathered across replicas
 
     def __init__(self, cfg: ObjectiveConfig, context: Context):
         self.cfg, self.context = cfg, context
@@ -109,12 +130,8 @@ class Objective:
 
     # ------------------------------------------------------------ the hook
 
-    def regularizer(self, vae, mean, logvar, z, kl, rng, step):
-        """(penalty, {part: value}): what is added to the mean reconstruction term, and the parts to log.
-
-        mean, logvar: the posterior (batch, d) (logvar None for a deterministic encoder);
-        z: the codes (samples, batch, d); kl: KL(q(z|x) || p(z)) per image (batch,) or None.
-        """
+    def regularizer(self, batch: Batch) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
+        """(penalty, {part: value}): what is added to the mean reconstruction term, and the parts to log."""
         raise NotImplementedError
 
     # ------------------------------------------------------------ the shared part
@@ -135,7 +152,7 @@ class Objective:
         from vaecli.models.losses import log_normal_pdf
 
         if getattr(self.cfg, "kl", "sample") == "analytic":
-            return vae.kl(mean, logvar)
+            return vae.kl(mean, logvar, z)
         return tf.reduce_mean(log_normal_pdf(z, mean[None], logvar[None]) - vae.log_prior(z), axis=0)
 
     def __call__(self, vae, x, rng, training: bool = False, step=None) -> dict:
@@ -160,9 +177,11 @@ class Objective:
         reconstruction = self.reconstruction(vae, x, z, training)  # per image, averaged over the L codes
         kl = self.kl(vae, mean, logvar, z) if logvar is not None else None
         local_reconstruction = reconstruction
+        inputs = x if self.needs_inputs else None
         if context is not None:
             mean, logvar, z, kl, reconstruction = replicas.gather(context, mean, logvar, z, kl, reconstruction)
-        penalty, own = self.regularizer(vae, mean, logvar, z, kl, rng, step)
+            inputs = context.all_gather(inputs, axis=0) if inputs is not None else None
+        penalty, own = self.regularizer(Batch(vae, inputs, mean, logvar, z, kl, rng, step))
         parts = {"loss": tf.reduce_mean(reconstruction) + penalty, "reconstruction": tf.reduce_mean(reconstruction)}
         if kl is not None:
             parts.update(kl=tf.reduce_mean(kl), elbo=-tf.reduce_mean(reconstruction + kl))

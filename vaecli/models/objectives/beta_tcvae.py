@@ -31,10 +31,10 @@ class BetaTcVae(Objective):
     Config = BetaTcVaeConfig
     own_parts = ("mutual_information", "total_correlation", "dimension_kl")
 
-    def regularizer(self, vae, mean, logvar, z, kl, rng, step):
-        mi, tc, dim_kl = tc_decomposition(z, mean, logvar, vae.log_prior(z), self.context.train_size)
+    def regularizer(self, batch):
+        mi, tc, dim_kl = tc_decomposition(batch.z, batch.mean, batch.logvar, batch.vae.log_prior(batch.z), self.context.train_size)
         cfg = self.cfg
-        penalty = self.warmup(step) * (cfg.alpha * mi + cfg.beta * tc + cfg.gamma * dim_kl)
+        penalty = self.warmup(batch.step) * (cfg.alpha * mi + cfg.beta * tc + cfg.gamma * dim_kl)
         return penalty, {"mutual_information": mi, "total_correlation": tc, "dimension_kl": dim_kl}
 
 

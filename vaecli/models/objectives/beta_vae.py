@@ -33,10 +33,10 @@ class BetaVae(Objective):
     Config = BetaVaeConfig
     own_parts = ("capacity",)
 
-    def regularizer(self, vae, mean, logvar, z, kl, rng, step):
+    def regularizer(self, batch):
         import tensorflow as tf
 
-        kl, cfg = tf.reduce_mean(kl), self.cfg
+        kl, cfg, step = tf.reduce_mean(batch.kl), self.cfg, batch.step
         if cfg.capacity_max is None:
             return cfg.beta * self.warmup(step) * kl, {"capacity": tf.constant(0.0)}
         c = capacity_at(step, cfg.capacity_max, cfg.capacity_steps)

@@ -38,11 +38,11 @@ class DipVae(Objective):
     Config = DipVaeConfig
     own_parts = ("covariance_offdiagonal", "covariance_diagonal")
 
-    def regularizer(self, vae, mean, logvar, z, kl, rng, step):
+    def regularizer(self, batch):
         import tensorflow as tf
 
-        off, diag = covariance_penalties(code_covariance(mean, logvar, self.cfg.type))
-        penalty = self.warmup(step) * tf.reduce_mean(kl) + self.cfg.lambda_od * off + self.cfg.diagonal_weight * diag
+        off, diag = covariance_penalties(code_covariance(batch.mean, batch.logvar, self.cfg.type))
+        penalty = self.warmup(batch.step) * tf.reduce_mean(batch.kl) + self.cfg.lambda_od * off + self.cfg.diagonal_weight * diag
         return penalty, {"covariance_offdiagonal": off, "covariance_diagonal": diag}
 
 

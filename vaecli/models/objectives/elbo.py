@@ -27,7 +27,7 @@ class Elbo(Objective):
 
     Config = ElboConfig
 
-    def regularizer(self, vae, mean, logvar, z, kl, rng, step):
+    def regularizer(self, batch):
         import tensorflow as tf
 
-        return self.cfg.kl_weight * self.warmup(step) * tf.reduce_mean(kl), {}
+        return self.cfg.kl_weight * self.warmup(batch.step) * tf.reduce_mean(batch.kl), {}

@@ -49,16 +49,16 @@ class InfoVae(Objective):
         require(likelihood != "mse" or cfg.deterministic,
                 "likelihood=mse is not in nats, so it cannot sit beside a KL term; use it with model.deterministic=true model.alpha=1")
 
-    def regularizer(self, vae, mean, logvar, z, kl, rng, step):
+    def regularizer(self, batch):
         import tensorflow as tf
 
         from vaecli.models.losses import KERNELS, mmd
 
-        d = z.shape[-1]
-        codes = tf.reshape(z, (-1, d))  # draws from q(z), the aggregate posterior
-        prior = vae.sample_prior(self.cfg.prior_samples, rng)
+        d = batch.z.shape[-1]
+        codes = tf.reshape(batch.z, (-1, d))  # draws from q(z), the aggregate posterior
+        prior = batch.vae.sample_prior(self.cfg.prior_samples, batch.rng)
         divergence = mmd(prior, codes, KERNELS[self.cfg.kernel.name], self.cfg.kernel.bandwidth(d))
         penalty = (self.cfg.alpha + self.cfg.lam - 1.0) * divergence
-        if kl is not None and self.cfg.alpha != 1:
-            penalty += (1.0 - self.cfg.alpha) * self.warmup(step) * tf.reduce_mean(kl)
+        if batch.kl is not None and self.cfg.alpha != 1:
+            penalty += (1.0 - self.cfg.alpha) * self.warmup(batch.step) * tf.reduce_mean(batch.kl)
         return penalty, {"mmd": divergence}

@@ -31,10 +31,10 @@ class Mmd(Objective):
     likelihoods = ("mse",)
     own_parts = ("mmd",)
 
-    def regularizer(self, vae, mean, logvar, z, kl, rng, step):
+    def regularizer(self, batch):
         from vaecli.models.losses import KERNELS, mmd
 
-        codes = z[0]
-        prior = rng.normal((self.cfg.prior_samples, codes.shape[-1]))
+        codes = batch.z[0]
+        prior = batch.rng.normal((self.cfg.prior_samples, codes.shape[-1]))
         divergence = mmd(prior, codes, KERNELS[self.cfg.kernel.name], self.cfg.kernel.bandwidth(codes.shape[-1]))
         return self.cfg.mmd_weight * divergence, {"mmd": divergence}

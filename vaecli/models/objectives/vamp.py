@@ -35,7 +35,7 @@ class Vamp(Objective):
     def prior_config(cls, cfg) -> dict:
         return {"name": cls.prior, "components": cfg.components}
 
-    def regularizer(self, vae, mean, logvar, z, kl, rng, step):
+    def regularizer(self, batch):
         import tensorflow as tf
 
-        return self.warmup(step) * tf.reduce_mean(kl), {}
+        return self.warmup(batch.step) * tf.reduce_mean(batch.kl), {}

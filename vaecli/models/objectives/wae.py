@@ -32,11 +32,11 @@ class Wae(Objective):
     likelihoods = ("gaussian_fixed", "bernoulli", "gaussian")  # the first: the paper's squared-error cost
     own_parts = ("mmd",)
 
-    def regularizer(self, vae, mean, logvar, z, kl, rng, step):
+    def regularizer(self, batch):
         import tensorflow as tf
 
-        codes = z[0]
-        prior = vae.sample_prior(tf.shape(codes)[0], rng)
+        codes = batch.z[0]
+        prior = batch.vae.sample_prior(tf.shape(codes)[0], batch.rng)
         divergence = imq_mmd_unbiased(codes, prior, self.cfg.scales)
         return self.cfg.lam * divergence, {"mmd": divergence}
 
