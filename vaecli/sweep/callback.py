@@ -48,7 +48,9 @@ class SweepStatus(Callback):
     def on_multirun_end(self, config, **kwargs) -> None:
         sweep_dir = Path(str(config.hydra.sweep.dir))
         statuses = status.of_sweep(sweep_dir, since=self.started - CLOCK_SLACK_S)
-        log.info(f"sweep {sweep_dir}: {status.summary(statuses)}")
+        earlier = sum(job.state == "finished" for folder, job in status.of_sweep(sweep_dir).items() if folder not in statuses)
+        skipped = f"; {earlier} finished in earlier launches" if earlier else ""  # skipped jobs keep their status file
+        log.info(f"sweep {sweep_dir}: {status.summary(statuses)}{skipped}")
         for folder, job in statuses.items():
             if job.state == "failed":
                 log.error(f"{job.job} failed in {folder}: {job.error}")

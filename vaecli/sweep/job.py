@@ -8,10 +8,8 @@ hydra.sweep.dir completes it, losing at most each job's work since its last chec
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
-import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -32,8 +30,9 @@ def run_sweep_job(task: Callable[[Any], Any], cfg, hydra_cfg, resumable: Callabl
     name = job_name(hydra_cfg)
     before = status.read(run_dir)
     if before is not None and before.state == "finished":
+        # Left as it is: a finished job's folder may be a committed result (docs/results/map2d/), which a
+        # launch that trains nothing must not change.
         log.info(f"{name} finished in an earlier launch: skipped ({run_dir})")
-        status.write(run_dir, dataclasses.replace(before, updated=time.time()))  # counted in this launch
         return before.value
     if resumable is not None and resumable(run_dir):
         log.info(f"{name} resumes {run_dir} from its last checkpoint")
