@@ -6,7 +6,7 @@ import pytest
 
 from vaecli.bench.run import run_benchmark
 from vaecli.bench.candidates import matmul_gflops, training_flops_per_image
-from vaecli.config.networks import ConvNetworkConfig
+from vaecli.models.network_schemas import ConvNetworkConfig
 from vaecli.models.likelihoods import BernoulliConfig, MseConfig
 from vaecli.models.networks import build_vae
 from vaecli.models.objectives.elbo import ElboConfig

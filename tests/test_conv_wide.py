@@ -12,7 +12,7 @@ from conftest import write_idx_dir
 
 
 def test_conv_wide_is_infogans_convolutions_with_a_dense_256():
-    from vaecli.config.networks import ConvWideNetworkConfig
+    from vaecli.models.network_schemas import ConvWideNetworkConfig
     from vaecli.models.likelihoods import BernoulliConfig, MseConfig
     from vaecli.models.networks import build_vae
     from vaecli.models.objectives.elbo import ElboConfig

@@ -175,7 +175,7 @@ def test_eval_and_resume_name_a_damaged_file_with_the_data_exit_code(finished_ru
 
 
 def test_eval_of_a_run_that_another_process_trains_is_refused(finished_run, tmp_path):
-    from vaecli.evaluate.finished_run import evaluate_run
+    from vaecli.assess.evaluate_run import evaluate_run
 
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\nfrom vaecli.run.files import run_lock\n"
@@ -238,7 +238,7 @@ def test_run_folder_file_names_are_spelled_only_in_the_run_package():
 
 
 def test_evaluation_does_not_import_training():
-    found = subprocess.run([sys.executable, "-c", "import sys, vaecli.evaluate.finished_run\n"
+    found = subprocess.run([sys.executable, "-c", "import sys, vaecli.assess.evaluate_run\n"
                             "print(sorted(m for m in sys.modules if m.startswith('vaecli.train')))"],
                            capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]"

@@ -18,7 +18,7 @@ from vaecli.config.schemas import TrainConfig, TrainerConfig
 from vaecli.data import training_batches
 from vaecli.models.likelihoods import BernoulliConfig
 from vaecli.models.losses import log_normal_pdf
-from vaecli.config.networks import ConvNetworkConfig
+from vaecli.models.network_schemas import ConvNetworkConfig
 from vaecli.models.networks import build_vae
 from vaecli.models.objectives import OBJECTIVES
 from vaecli.models.objectives.elbo import ElboConfig

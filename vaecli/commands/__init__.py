@@ -18,18 +18,13 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
 from vaecli.run.creation import register_resolver, remove_unused_run_folder
+from vaecli.run.overrides import PATH_KEYS
 from vaecli.config.store import register_schemas, to_object
 from vaecli.errors import Interrupted, VaeError
 from vaecli.sweep import callback
 from vaecli.sweep.job import run_sweep_job
 
 register_resolver()  # ${unique_dir:...} in conf/hydra/vaecli.yaml; also in every job process that imports the app
-
-# Options whose values are paths. Sweep folders are named like `0_model=elbo,seed=1`, and Hydra's
-# override grammar reads '=' and ',' in a bare value as syntax, so such values are quoted for it.
-PATH_KEYS = {"run", "resume", "out", "markdown", "dataset.path", "dataset.tfds_data_dir", "eval.classifier_cache",
-             "classifier_cache", "hydra.run.dir", "hydra.sweep.dir", "tracker.tracking_uri", "tracker.artifact_location"}
-
 
 def quote_paths(args: list[str]) -> list[str]:
     """`run=a/0_model=elbo,seed=1` -> `run='a/0_model=elbo,seed=1'`; left alone in sweeps (-m), where ',' separates values."""

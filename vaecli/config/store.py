@@ -15,7 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 from vaecli.config.schemas import BenchConfig, EvalCommandConfig, ReportConfig, TrainConfig
 from vaecli.errors import ConfigError
 from vaecli.errors import require as _require
-from vaecli.config.networks import NETWORK_SCHEMAS
+from vaecli.models.network_schemas import NETWORK_SCHEMAS
 
 
 def _schema_groups() -> dict[str, dict[str, type]]:

@@ -21,7 +21,7 @@ from vaecli.data.pipeline import eval_pipeline, training_batches
 from vaecli.data.splits import Splits, Stream, finish, read_faults
 
 if TYPE_CHECKING:
-    from vaecli.config.dataset import DatasetConfig
+    from vaecli.data.schema import DatasetConfig
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from vaecli.data.splits import TEST_SEED, Loaded, Stream
 from vaecli.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
-    from vaecli.config.dataset import DatasetConfig
+    from vaecli.data.schema import DatasetConfig
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")  # what tf.io.decode_image reads
 # Channels as stored -> as decoded: tf.io.decode_image makes 1, 3 or 4; grey + alpha PNGs (2) are read as grey.

@@ -11,7 +11,7 @@ from vaecli.data.splits import Stream
 from vaecli.errors import ConfigError
 
 if TYPE_CHECKING:
-    from vaecli.config.dataset import DatasetConfig
+    from vaecli.data.schema import DatasetConfig
 
 
 def training_batches(images: np.ndarray | Stream, batch_size: int, seed: int, shuffle_buffer: int = 10_000):

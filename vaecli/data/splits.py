@@ -20,8 +20,8 @@ from vaecli.errors import ConfigError, DataError
 if TYPE_CHECKING:
     import tensorflow as tf
 
-    from vaecli.config.dataset import DatasetConfig
-    from vaecli.evaluate.disentanglement import FactorSource
+    from vaecli.data.schema import DatasetConfig
+    from vaecli.data.factors import FactorSource
 
 TEST_SEED = 1_000_003  # the seed of held-out samples drawn from streams: the same test images for every run seed
 

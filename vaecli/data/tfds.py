@@ -18,7 +18,7 @@ from vaecli.data.splits import Loaded, Stream
 from vaecli.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
-    from vaecli.config.dataset import DatasetConfig
+    from vaecli.data.schema import DatasetConfig
 
 
 def check(cfg: DatasetConfig) -> None:

@@ -44,7 +44,7 @@ def write_record(folder: Path, record: dict) -> None:
 
 def reopen(record: dict) -> Guarded | None:
     """The tracker run of a record (a run's or a sweep's), to log more to it or end it."""
-    from vaecli.config.schemas import TrackerConfig
+    from vaecli.track.schema import TrackerConfig
 
     tracker = get(record["tracker"])(TrackerConfig(name=record["tracker"]))
     guarded = Guarded(tracker, record["store"])
