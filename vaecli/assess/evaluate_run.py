@@ -27,11 +27,6 @@ log = logging.getLogger(__name__)
 SHARPNESS_IMAGES = 1000  # samples and test images whose sharpness is compared: enough for a stable mean, seconds to filter
 
 
-def load_run_config(run_dir: Path) -> TrainConfig:
-    """The TrainConfig a run folder was trained with."""
-    return RunFolder(run_dir).read_config()
-
-
 def _disentanglement(vae, data, test_codes, run_dir: Path, train_cfg: TrainConfig, cfg: EvalConfig) -> dict:
     """The disentanglement metrics against the dataset's known factors (vaecli/evaluate/disentanglement.py, with the
     sample counts of eval.disentanglement), and the figure of the test codes coloured by each factor.

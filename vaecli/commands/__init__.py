@@ -24,8 +24,6 @@ from vaecli.errors import Interrupted, VaeError
 from vaecli.sweep import callback
 from vaecli.sweep.job import run_sweep_job
 
-register_resolver()  # ${unique_dir:...} in conf/hydra/vaecli.yaml; also in every job process that imports the app
-
 def quote_paths(args: list[str]) -> list[str]:
     """`run=a/0_model=elbo,seed=1` -> `run='a/0_model=elbo,seed=1'`; left alone in sweeps (-m), where ',' separates values."""
     if "-m" in args or "--multirun" in args:
@@ -48,6 +46,7 @@ def hydra_command(config_name: str, work: Callable[[Any], Any], tensorflow: bool
     a job left there by an earlier launch continues (its config's `resume` set to the folder).
     """
     register_schemas()
+    register_resolver()  # ${unique_dir:...} in conf/hydra/vaecli.yaml; also in every job process that imports the app
     failures = JobFailures(resumable)
 
     @hydra.main(version_base="1.3", config_path="pkg://vaecli.conf", config_name=config_name)
@@ -58,6 +57,9 @@ def hydra_command(config_name: str, work: Callable[[Any], Any], tensorflow: bool
             from vaecli.quiet_tf import import_tensorflow_quietly
 
             import_tensorflow_quietly()
+        from vaecli.visual.plots import configure_matplotlib
+
+        configure_matplotlib()
         return work(config)
 
     def main() -> None:
@@ -95,20 +97,21 @@ class JobFailures:
     def run(self, app) -> None:
         """Run a Hydra app, then raise what its job raised, or name the sweep's failed jobs (one line for `vae`)."""
         try:
-            app()
+            with callback.watching() as launch:
+                app()
         except KeyboardInterrupt as ex:
             if isinstance(self.failure, Interrupted):
                 raise self.failure from None
-            if isinstance(ex.__cause__, Interrupted) and callback.launching is not None:  # a sweep's job
-                sweep_dir = callback.launching.hydra.sweep.dir
+            if isinstance(ex.__cause__, Interrupted) and launch.config is not None:  # a sweep's job
+                sweep_dir = launch.config.hydra.sweep.dir
                 raise Interrupted(f"sweep stopped by a signal after a checkpoint of its running job; continue it with the same "
                                   f"command and hydra.sweep.dir={sweep_dir}") from None
             raise
         if self.failure is not None:
             remove_unused_run_folder()  # a typo leaves no timestamped folder behind
             raise self.failure
-        if callback.failed_jobs:
-            (folder, first), more = callback.failed_jobs[0], len(callback.failed_jobs) - 1
+        if launch.failed_jobs:
+            (folder, first), more = launch.failed_jobs[0], len(launch.failed_jobs) - 1
             also = f" (and {more} more, listed above)" if more else ""
-            raise VaeError(f"{len(callback.failed_jobs)} sweep job(s) failed; {first.job} in {folder}: {first.error}{also}; "
+            raise VaeError(f"{len(launch.failed_jobs)} sweep job(s) failed; {first.job} in {folder}: {first.error}{also}; "
                            f"run the same command again to retry the failed jobs and skip the finished ones")
