@@ -98,15 +98,3 @@ def _reject_unknown_keys(node: DictConfig, prefix: str = "") -> None:
         child = node._get_node(key)
         if isinstance(child, DictConfig):
             _reject_unknown_keys(child, f"{prefix}{key}.")
-
-
-def flatten(tree: dict, prefix: str = "") -> dict:
-    """{"trainer": {"learning_rate": 0.001}} -> {"trainer.learning_rate": 0.001}: the dotted names a command line
-    uses; numbers, strings, booleans and None kept, anything else (a list) as its text."""
-    flat = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value if isinstance(value, (int, float, str, bool)) or value is None else str(value)
-    return flat

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from vaecli.config.store import flatten as flatten_config
+from vaecli.run.overrides import flatten as flatten_config
 from vaecli.errors import Interrupted
 from vaecli.run import names
 from vaecli.run.files import atomic_write_text
