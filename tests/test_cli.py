@@ -137,27 +137,41 @@ def test_a_failed_run_takes_away_only_the_folders_it_created(tmp_path):
     (run / ".hydra").mkdir(parents=True)
     (run / ".lock").write_text("")
     (run / "train.log").write_text("data: ...\n")
-    run_folder.created[:] = [run, outputs]
-    run_folder.remove_unused_run_folder()
-    assert not outputs.exists()
+    with run_folder.recording() as created:  # what `vae`'s start-up does for each command
+        created[:] = [run, outputs]
+        run_folder.remove_unused_run_folder()
+        assert not outputs.exists()
 
-    (run / ".hydra").mkdir(parents=True)
-    (run / "bench.json").write_text("{}")  # a result, however partial: keep it
-    run_folder.created[:] = [run, outputs]
-    run_folder.remove_unused_run_folder()
-    assert (run / "bench.json").is_file()
+        (run / ".hydra").mkdir(parents=True)
+        (run / "bench.json").write_text("{}")  # a result, however partial: keep it
+        created[:] = [run, outputs]
+        run_folder.remove_unused_run_folder()
+        assert (run / "bench.json").is_file()
 
-    (run / "checkpoints").mkdir(parents=True)
-    (run / "checkpoints" / "ckpt-1.index").write_text("")  # a run got under way: keep it
-    (run / "bench.json").unlink()
-    run_folder.created[:] = [run, outputs]
-    run_folder.remove_unused_run_folder()
-    assert (run / "checkpoints").is_dir()
+        (run / "checkpoints").mkdir(parents=True)
+        (run / "checkpoints" / "ckpt-1.index").write_text("")  # a run got under way: keep it
+        (run / "bench.json").unlink()
+        created[:] = [run, outputs]
+        run_folder.remove_unused_run_folder()
+        assert (run / "checkpoints").is_dir()
 
-    (tmp_path / "other").mkdir()  # a folder that was there before is never in `created`
-    run_folder.created.clear()
-    run_folder.remove_unused_run_folder()
-    assert (tmp_path / "other").is_dir()
+        (tmp_path / "other").mkdir()  # a folder that was there before is never in `created`
+        created.clear()
+        run_folder.remove_unused_run_folder()
+        assert (tmp_path / "other").is_dir()
+
+
+def test_each_command_records_its_own_folders(tmp_path):
+    """No module state: the folders a command created live in its record, which ends with the command."""
+    from vaecli.run import creation
+
+    with creation.recording() as created:
+        made = Path(creation.unique_dir(str(tmp_path / "a")))
+        assert created == [made.absolute()]
+    outside = Path(creation.unique_dir(str(tmp_path / "a")))  # `a_2`, recorded nowhere
+    assert outside.name == "a_2" and created == [made.absolute()]
+    creation.remove_unused_run_folder()  # outside a command: nothing of its own to take away
+    assert made.is_dir() and outside.is_dir()
 
 
 @pytest.mark.parametrize("command, says", [

@@ -110,8 +110,8 @@ def _how_to_continue(name: str, args: list[str], created: list[Path]) -> str:
         return "run the same command again"
     if given.get("resume") not in (None, "", "null"):
         return f"continue with: vae train resume={given['resume']}"
-    from vaecli.run.files import holds_run
     from vaecli.run.creation import is_litter, remove_unused_run_folder
+    from vaecli.run.files import holds_run
 
     folder = created[0] if created else Path(given["hydra.run.dir"]) if "hydra.run.dir" in given else None
     remove_unused_run_folder()  # only if it holds nothing but Hydra's record, the lock and the log

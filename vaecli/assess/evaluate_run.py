@@ -12,15 +12,15 @@ import tensorflow as tf
 from omegaconf import OmegaConf
 
 from vaecli import track
-from vaecli.evaluate import metrics
-from vaecli.run.files import run_lock
-from vaecli.run.folder import RunFolder
-from vaecli.evaluate.classifier import reference_classifier
 from vaecli.config.schemas import EvalConfig, TrainConfig
 from vaecli.data import load_dataset
 from vaecli.errors import DataError, Interrupted, disk_fault
-from vaecli.visual.run_figures import draw_factors, grid_codes, latent_plane, prior_samples, save
+from vaecli.evaluate import metrics
+from vaecli.evaluate.classifier import reference_classifier
 from vaecli.models.networks import decode_codes, encode_images
+from vaecli.run.files import run_lock
+from vaecli.run.folder import RunFolder
+from vaecli.visual.run_figures import draw_factors, grid_codes, latent_plane, prior_samples, save
 
 log = logging.getLogger(__name__)
 

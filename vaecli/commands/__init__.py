@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from vaecli.run.creation import register_resolver, remove_unused_run_folder
-from vaecli.run.overrides import PATH_KEYS
 from vaecli.config.store import register_schemas, to_object
 from vaecli.errors import Interrupted, VaeError
+from vaecli.run.creation import register_resolver, remove_unused_run_folder
+from vaecli.run.overrides import PATH_KEYS
 from vaecli.sweep import callback
 from vaecli.sweep.job import run_sweep_job
+
 
 def quote_paths(args: list[str]) -> list[str]:
     """`run=a/0_model=elbo,seed=1` -> `run='a/0_model=elbo,seed=1'`; left alone in sweeps (-m), where ',' separates values."""
@@ -88,7 +90,7 @@ class JobFailures:
             except Interrupted as ex:
                 self.failure = ex
                 raise KeyboardInterrupt from ex
-            except Exception as ex:
+            except Exception as ex:  # noqa: BLE001  kept, and raised once Hydra returns (run): one line for `vae`
                 self.failure = ex
                 return None
 

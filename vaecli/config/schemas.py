@@ -13,12 +13,12 @@ from typing import Any, Optional
 
 from omegaconf import MISSING
 
-from vaecli.data.schema import DatasetConfig  # noqa: F401  (the dataset group's schema, beside its sources)
-from vaecli.evaluate.schema import DisentanglementConfig  # eval.disentanglement's sample counts, beside the metrics
-from vaecli.track.schema import TrackerConfig  # noqa: F401  (the tracker group's schema)
+from vaecli.data.schema import DatasetConfig  # the dataset group's schema, beside its sources
 from vaecli.errors import require as _require
 from vaecli.errors import require_choice as _choice
 from vaecli.errors import require_positive as _positive
+from vaecli.evaluate.schema import DisentanglementConfig  # eval.disentanglement's sample counts, beside the metrics
+from vaecli.track.schema import TrackerConfig  # the tracker group's schema, beside the trackers
 
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 ON_NONFINITE = ("stop", "skip")

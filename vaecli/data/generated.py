@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from vaecli.data.schema import DatasetConfig
     from vaecli.data.factors import FactorSource
+    from vaecli.data.schema import DatasetConfig
 
 from vaecli.data.splits import TEST_SEED, Arrays, Loaded  # TEST_SEED: one test split for every run seed
 from vaecli.errors import ConfigError

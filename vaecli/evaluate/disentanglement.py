@@ -15,7 +15,7 @@ rescaling the code dimensions (an objective should not score better for choosing
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from sklearn.ensemble import ExtraTreesClassifier
@@ -27,7 +27,6 @@ from sklearn.svm import LinearSVC
 
 from vaecli.data.factors import FactorSource
 from vaecli.evaluate.schema import DisentanglementConfig  # the sample counts: eval options (eval.disentanglement.*)
-
 
 Encoder = Callable[[np.ndarray], np.ndarray]  # uint8 images (n, H, W, C) -> codes (n, d): the posterior means
 

@@ -21,10 +21,9 @@ from typing import Any
 
 from hydra.experimental.callback import Callback
 
-from vaecli.run import names
 from vaecli import track
+from vaecli.run import names, status
 from vaecli.run.files import atomic_write_text
-from vaecli.run import status
 
 log = logging.getLogger(__name__)
 
