@@ -192,7 +192,7 @@ def seeds_candidate(images: np.ndarray, batch_size: int, latent_dim: int, batche
             float(train_step(tf.constant(x)))
         return time.perf_counter() - start
 
-    return Candidate("seeds/elbo (eager, float64)", training_flops_per_image(vae), batches * batch_size, run_epoch)
+    return Candidate("keydana/elbo (eager, float64)", training_flops_per_image(vae), batches * batch_size, run_epoch)
 
 
 def torch_candidate(images: np.ndarray, batch_size: int, latent_dim: int) -> Candidate | None:

@@ -39,6 +39,27 @@ def quote_paths(args: list[str]) -> list[str]:
     return quoted
 
 
+# Presets renamed, kept for a while under their old names: `vae` runs the new one and says so once. Old run folders
+# record the old names in overrides.yaml, so `vae train resume=...` of such a run goes through here too.
+RENAMED_PRESETS = {"experiment": {"seeds_fashion": "keydana_fashion", "seeds_mnist": "keydana_mnist"}}
+
+
+def renamed_presets(args: list[str]) -> list[str]:
+    """`experiment=seeds_fashion` -> `experiment=keydana_fashion` (also in a sweep's list), with one warning."""
+    renamed, out = set(), []
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        names = RENAMED_PRESETS.get(key.lstrip("+~"), {})
+        if sep and names:
+            choices = [names.get(choice, choice) for choice in value.split(",")]
+            renamed |= {f"{key}={old} is now {key}={names[old]}" for old in value.split(",") if old in names}
+            arg = f"{key}={','.join(choices)}"
+        out.append(arg)
+    if renamed:
+        print(f"vae: warning: {'; '.join(sorted(renamed))} (the old name will go)", file=sys.stderr)
+    return out
+
+
 def hydra_command(config_name: str, work: Callable[[Any], Any], tensorflow: bool = True,
                   resumable: Callable[[Path], bool] | None = None) -> Callable[[], None]:
     """A `main()` that composes conf/<config_name>.yaml from sys.argv and calls work(typed config).
@@ -65,7 +86,7 @@ def hydra_command(config_name: str, work: Callable[[Any], Any], tensorflow: bool
         return work(config)
 
     def main() -> None:
-        sys.argv = [sys.argv[0], *quote_paths(sys.argv[1:])]
+        sys.argv = [sys.argv[0], *quote_paths(renamed_presets(sys.argv[1:]))]
         failures.run(app)
 
     return main

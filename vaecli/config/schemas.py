@@ -43,7 +43,7 @@ class TrainerConfig:
     epochs: int = 50  # Keydana's posts' 50
     batch_size: int = 100  # Keydana's posts' 100
     # Adam 1e-3, not Keydana's 1e-4: on Fashion-MNIST it reaches that setting's best validation loss in
-    # 4-5 epochs instead of 20, and ends better (docs/performance.md, Time to quality). experiment=seeds_* keep 1e-4.
+    # 4-5 epochs instead of 20, and ends better (docs/performance.md, Time to quality). experiment=keydana_* keep 1e-4.
     learning_rate: float = 1e-3
     plot_every: int = 10  # Keydana's posts drew figures every 10 epochs; the last epoch always draws
     # Training steps fused into one compiled call: fewer Python round trips per epoch;
