@@ -173,7 +173,7 @@ class TrainConfig:
     def _check_sweep_metric(self) -> None:
         from vaecli.evaluate.metric_names import EPOCH_COLUMN, EVAL_METRICS
 
-        known = EPOCH_COLUMN.match(self.sweep_metric) or self.sweep_metric in EVAL_METRICS
+        known = bool(EPOCH_COLUMN.match(self.sweep_metric)) or self.sweep_metric in EVAL_METRICS
         _require(known, f"sweep_metric={self.sweep_metric} is not a metric vaecli reports; use test/loss, "
                         f"test/<loss part>, or one of {', '.join(sorted(EVAL_METRICS))}")
         _require(self.trainer.eval_at_end or self.sweep_metric not in EVAL_METRICS,

@@ -14,8 +14,12 @@ import numpy as np
 class FactorSource(Protocol):
     """A dataset that renders images from chosen factor values (dSprites, 3D Shapes, ...)."""
 
-    factor_names: tuple[str, ...]
-    factor_sizes: tuple[int, ...]  # number of discrete values of each factor
+    @property
+    def factor_names(self) -> tuple[str, ...]: ...
+
+    @property
+    def factor_sizes(self) -> tuple[int, ...]:  # number of discrete values of each factor
+        ...
 
     def sample_factors(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """(n, n_factors) int indices, each factor uniform over its values."""

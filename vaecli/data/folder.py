@@ -41,7 +41,7 @@ def check(cfg: DatasetConfig) -> None:
 
 
 def load(cfg: DatasetConfig, seed: int) -> Loaded:
-    root = Path(cfg.path).expanduser().resolve()
+    root = Path(cfg.path or "").expanduser().resolve()  # the schema checked that one is given
     if not root.is_dir():
         raise ConfigError(f"dataset.path={cfg.path} is not a folder; pass a folder of images (class sub-folders optional)")
     if (root / "train").is_dir() and (root / "test").is_dir():

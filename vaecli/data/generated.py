@@ -187,7 +187,7 @@ def load(cfg: DatasetConfig, seed: int) -> Loaded:
     The test split (`generated_test` images) is drawn from the grid with a fixed seed, the training split
     (`generated_train`) with the run's seed from the rest: no image is in both, none twice.
     """
-    source = GENERATORS[cfg.generator]()
+    source = GENERATORS[cfg.generator or ""]()  # the schema checked that one is named
     total = math.prod(source.factor_sizes)
     test_index = np.random.default_rng(TEST_SEED).choice(total, cfg.generated_test, replace=False)
     rest = np.setdiff1d(np.arange(total), test_index, assume_unique=True)

@@ -137,7 +137,7 @@ class Splits:
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
-        return tuple(self.train_images.shape[1:])  # type: ignore[return-value]
+        return tuple(self.train_images.shape[1:])
 
     @property
     def train_count(self) -> int:

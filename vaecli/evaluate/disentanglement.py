@@ -66,7 +66,7 @@ def sap(codes: np.ndarray, factors: np.ndarray, codes_test: np.ndarray | None = 
                 if z.std() > 0 and f.std() > 0:
                     scores[i, j] = np.corrcoef(z, f)[0, 1] ** 2
     else:
-        if codes_test is None:
+        if codes_test is None or factors_test is None:  # scored on the training codes
             codes_test, factors_test = codes, factors
         scaler = StandardScaler().fit(codes)
         z_train, z_test = scaler.transform(codes), scaler.transform(codes_test)

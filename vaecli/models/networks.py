@@ -31,7 +31,7 @@ class Stack(keras.Model):
     The layer at `self.on_blocks` (an index, or None) runs in its block form, with the same weights.
     """
 
-    on_blocks = None
+    on_blocks: int | None = None
 
     def call(self, x):
         for index, layer in enumerate(self.sequence):
