@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import choices, run_vae
+
 from vaecli.run.history import read_metrics
 
 

@@ -1,12 +1,12 @@
 """Every config option composes from the real conf/, with types and ranges checked."""
 
 import pytest
+from conftest import choices
 from hydra.errors import ConfigCompositionException, MissingConfigException
 
-from conftest import choices
+from vaecli.errors import ConfigError, describe_config_error
 from vaecli.models.objectives.elbo import ElboConfig
 from vaecli.models.objectives.mmd import MmdConfig
-from vaecli.errors import ConfigError, describe_config_error
 
 
 def test_defaults(compose):

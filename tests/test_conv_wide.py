@@ -7,13 +7,12 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import write_idx_dir
 
 
 def test_conv_wide_is_infogans_convolutions_with_a_dense_256():
-    from vaecli.models.network_schemas import ConvWideNetworkConfig
     from vaecli.models.likelihoods import BernoulliConfig, MseConfig
+    from vaecli.models.network_schemas import ConvWideNetworkConfig
     from vaecli.models.networks import build_vae
     from vaecli.models.objectives.elbo import ElboConfig
     from vaecli.models.objectives.mmd import MmdConfig
@@ -47,8 +46,8 @@ def few_fashion(fashion, tmp_path_factory):
 def test_a_long_conv_wide_run_stops_when_validation_stops_improving(compose, few_fashion, tmp_path):
     import tensorflow as tf
 
-    from vaecli.run.history import read_metrics
     from vaecli.run.folder import RunFolder
+    from vaecli.run.history import read_metrics
     from vaecli.train.loop import train
 
     # Far more epochs than 200 images need: at batch 10 and Adam 3e-3, 3.5M parameters stop improving on the

@@ -108,8 +108,8 @@ def test_mirrored_training_matches_one_device_and_resumes_either_way(tiny_mnist,
     assert outcomes[:5] == ["finished"] * 5
     assert outcomes[5].startswith("TrainingError: non-finite") and "at epoch 1, step" in outcomes[5]
 
-    from vaecli.run.history import read_metrics
     from vaecli.run.folder import RunFolder
+    from vaecli.run.history import read_metrics
 
     one = read_metrics(tmp_path / "one" / "metrics.csv")
     for name in ("mirrored_then_one", "one_then_mirrored"):

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import missing, run_vae, start_vae, write_idx, write_idx_dir
 from PIL import Image
 
-from conftest import missing, run_vae, start_vae, write_idx, write_idx_dir
 from vaecli.errors import ConfigError, DataError
 from vaecli.run.names import METRICS_JSON, MODEL
 

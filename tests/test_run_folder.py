@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, run_vae, start_vae
+
 from vaecli.errors import DataError
 from vaecli.run import names
 from vaecli.run.creation import unique_dir

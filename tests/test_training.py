@@ -8,8 +8,8 @@ import tensorflow as tf
 from matplotlib.image import imread
 
 from vaecli.errors import ConfigError, TrainingError
-from vaecli.run.history import read_metrics
 from vaecli.run.folder import RunFolder
+from vaecli.run.history import read_metrics
 from vaecli.train.loop import train
 
 
@@ -156,6 +156,7 @@ def test_early_stopping_keeps_the_best_epoch_and_resumes(quick, tmp_path):
 def test_early_stopping_restores_every_weight_of_the_best_epoch(tmp_path):
     """Regression: the conv stacks live in Keras lists, which tf.train.Checkpoint(vae=...) alone does not save."""
     from conftest import small_vae
+
     from vaecli.config.schemas import EarlyStoppingConfig
     from vaecli.train.early_stopping import EarlyStopping
 
