@@ -174,6 +174,19 @@ def test_each_command_records_its_own_folders(tmp_path):
     assert made.is_dir() and outside.is_dir()
 
 
+def test_a_sweep_launch_belongs_to_its_command():
+    """What the sweep callback learns goes to the command that launched the sweep, and ends with it (no module state)."""
+    from vaecli.sweep.callback import current_launch, watching
+
+    assert current_launch() is None
+    with watching() as launch:
+        assert current_launch() is launch
+        with watching() as inner:  # a command started inside another (a test, a notebook) has its own
+            assert current_launch() is inner and inner is not launch
+        assert current_launch() is launch
+    assert current_launch() is None
+
+
 @pytest.mark.parametrize("command, says", [
     ("train", "vae train -m model=elbo,mmd"), ("eval", "vae eval run=outputs/<run>"),
     ("report", "vae report outputs/multirun/<sweep>"), ("bench", "vae bench images=2000"),
