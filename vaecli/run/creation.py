@@ -90,7 +90,7 @@ class NewRunFolder(Callback):
         try:
             HydraConfig.instance().set_config(config)  # run.dir may use ${hydra:...}; Hydra sets this itself next
             folder = Path(str(config.hydra.run.dir)).absolute()  # cached: the same name Hydra uses
-        except Exception:  # e.g. eval's ${run} left unset: the command reports that itself
+        except Exception:  # noqa: BLE001  e.g. eval's ${run} left unset: the command reports that itself
             return
         if created:  # unique_dir made it just now
             return
