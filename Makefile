@@ -1,6 +1,7 @@
 # The two commands of the README. Each installs what it needs first.
 #   make train   trains the MMD-VAE on Fashion-MNIST (vae train model=mmd dataset=fashion)
 #   make test    runs the test suite
+#   make lint    ruff (lint, import order), the layers (.importlinter) and mypy: what CI requires
 #   make docs    builds the documentation site into site/ (mkdocs build --strict); make docs-serve serves it
 # ARGS passes extra overrides: make train ARGS="trainer.epochs=5"
 
@@ -8,12 +9,12 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: install data browser train test docs docs-serve bench clean
+.PHONY: install data browser train test lint docs docs-serve bench clean
 
 $(BIN)/vae: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test,sweep,slurm,ray,track,docs]"
+	$(BIN)/python -m pip install -q -e ".[test,lint,sweep,slurm,ray,track,docs]"
 	@touch $@
 
 install: $(BIN)/vae
@@ -36,6 +37,12 @@ train: install data
 
 test: install data browser
 	$(BIN)/python -m pytest -n auto --maxprocesses=8 --dist loadfile $(ARGS)
+
+# The gate: ruff's rules and import order, the layers without cycles (.importlinter), mypy (pyproject.toml).
+lint: install
+	$(BIN)/ruff check vaecli tests docs/hooks
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # The documentation site: strict, so a broken link, a missing page or an unknown table marker fails.
 # NO_MKDOCS_2_WARNING: Material's banner about its successor, which says nothing about this site.

@@ -6,7 +6,7 @@ import pytest
 
 from vaecli.bench.run import run_benchmark
 from vaecli.bench.candidates import matmul_gflops, training_flops_per_image
-from vaecli.config.networks import ConvNetworkConfig
+from vaecli.models.network_schemas import ConvNetworkConfig
 from vaecli.models.likelihoods import BernoulliConfig, MseConfig
 from vaecli.models.networks import build_vae
 from vaecli.models.objectives.elbo import ElboConfig
@@ -41,7 +41,7 @@ def test_a_short_benchmark_run(compose, tiny_mnist, tmp_path):
     report = run_benchmark(cfg, tmp_path)
     variants = {f"vaecli/elbo {name}" for name in cfg.variants}
     peers = set() if report["skipped"] else {"torch/elbo"}  # CI installs PyTorch (the test extra)
-    assert variants and set(report["results"]) == {"vaecli/elbo", "vaecli/mmd", "tutorial/elbo", "seeds/elbo (eager, float64)"} | variants | peers
+    assert variants and set(report["results"]) == {"vaecli/elbo", "vaecli/mmd", "tutorial/elbo", "keydana/elbo (eager, float64)"} | variants | peers
     for result in report["results"].values():
         assert result["images_per_s"] > 0 and len(result["epoch_seconds"]) == 2 and 0 <= result["input_wait_share"] <= 1
     assert report["results"]["vaecli/elbo"]["vaecli_elbo_speedup_over_this"] == 1.0

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import missing
 from vaecli.models.likelihoods import BernoulliConfig
-from vaecli.config.networks import ConvNetworkConfig
+from vaecli.models.network_schemas import ConvNetworkConfig
 from vaecli.models.networks import build_vae
 from vaecli.models.objectives.elbo import ElboConfig
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import choices, run_vae
+
 from vaecli.run.history import read_metrics
 
 
@@ -137,27 +137,54 @@ def test_a_failed_run_takes_away_only_the_folders_it_created(tmp_path):
     (run / ".hydra").mkdir(parents=True)
     (run / ".lock").write_text("")
     (run / "train.log").write_text("data: ...\n")
-    run_folder.created[:] = [run, outputs]
-    run_folder.remove_unused_run_folder()
-    assert not outputs.exists()
+    with run_folder.recording() as created:  # what `vae`'s start-up does for each command
+        created[:] = [run, outputs]
+        run_folder.remove_unused_run_folder()
+        assert not outputs.exists()
 
-    (run / ".hydra").mkdir(parents=True)
-    (run / "bench.json").write_text("{}")  # a result, however partial: keep it
-    run_folder.created[:] = [run, outputs]
-    run_folder.remove_unused_run_folder()
-    assert (run / "bench.json").is_file()
+        (run / ".hydra").mkdir(parents=True)
+        (run / "bench.json").write_text("{}")  # a result, however partial: keep it
+        created[:] = [run, outputs]
+        run_folder.remove_unused_run_folder()
+        assert (run / "bench.json").is_file()
 
-    (run / "checkpoints").mkdir(parents=True)
-    (run / "checkpoints" / "ckpt-1.index").write_text("")  # a run got under way: keep it
-    (run / "bench.json").unlink()
-    run_folder.created[:] = [run, outputs]
-    run_folder.remove_unused_run_folder()
-    assert (run / "checkpoints").is_dir()
+        (run / "checkpoints").mkdir(parents=True)
+        (run / "checkpoints" / "ckpt-1.index").write_text("")  # a run got under way: keep it
+        (run / "bench.json").unlink()
+        created[:] = [run, outputs]
+        run_folder.remove_unused_run_folder()
+        assert (run / "checkpoints").is_dir()
 
-    (tmp_path / "other").mkdir()  # a folder that was there before is never in `created`
-    run_folder.created.clear()
-    run_folder.remove_unused_run_folder()
-    assert (tmp_path / "other").is_dir()
+        (tmp_path / "other").mkdir()  # a folder that was there before is never in `created`
+        created.clear()
+        run_folder.remove_unused_run_folder()
+        assert (tmp_path / "other").is_dir()
+
+
+def test_each_command_records_its_own_folders(tmp_path):
+    """No module state: the folders a command created live in its record, which ends with the command."""
+    from vaecli.run import creation
+
+    with creation.recording() as created:
+        made = Path(creation.unique_dir(str(tmp_path / "a")))
+        assert created == [made.absolute()]
+    outside = Path(creation.unique_dir(str(tmp_path / "a")))  # `a_2`, recorded nowhere
+    assert outside.name == "a_2" and created == [made.absolute()]
+    creation.remove_unused_run_folder()  # outside a command: nothing of its own to take away
+    assert made.is_dir() and outside.is_dir()
+
+
+def test_a_sweep_launch_belongs_to_its_command():
+    """What the sweep callback learns goes to the command that launched the sweep, and ends with it (no module state)."""
+    from vaecli.sweep.callback import current_launch, watching
+
+    assert current_launch() is None
+    with watching() as launch:
+        assert current_launch() is launch
+        with watching() as inner:  # a command started inside another (a test, a notebook) has its own
+            assert current_launch() is inner and inner is not launch
+        assert current_launch() is launch
+    assert current_launch() is None
 
 
 @pytest.mark.parametrize("command, says", [

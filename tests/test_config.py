@@ -1,12 +1,12 @@
 """Every config option composes from the real conf/, with types and ranges checked."""
 
 import pytest
+from conftest import choices
 from hydra.errors import ConfigCompositionException, MissingConfigException
 
-from conftest import choices
+from vaecli.errors import ConfigError, describe_config_error
 from vaecli.models.objectives.elbo import ElboConfig
 from vaecli.models.objectives.mmd import MmdConfig
-from vaecli.errors import ConfigError, describe_config_error
 
 
 def test_defaults(compose):
@@ -58,8 +58,8 @@ def test_defaults(compose):
         (["eval.iw_samples=10", "eval.iw_subset=50", "eval.prior_samples=100", "eval.knn_neighbours=[1,3]"],
          lambda c: c.eval.iw_samples == 10 and c.eval.knn_neighbours == [1, 3]),
         # The presets keep the seeds' settings where vaecli's defaults differ.
-        (["experiment=seeds_fashion"], lambda c: c.dataset.name == "fashion" and (c.trainer.learning_rate, c.trainer.epochs) == (1e-4, 50)),
-        (["experiment=seeds_mnist"], lambda c: c.dataset.name == "mnist" and (c.trainer.learning_rate, c.latent_dim) == (1e-4, 2)),
+        (["experiment=keydana_fashion"], lambda c: c.dataset.name == "fashion" and (c.trainer.learning_rate, c.trainer.epochs) == (1e-4, 50)),
+        (["experiment=keydana_mnist"], lambda c: c.dataset.name == "mnist" and (c.trainer.learning_rate, c.latent_dim) == (1e-4, 2)),
         (["experiment=small_data"], lambda c: c.dataset.train_size == 500 and (c.trainer.learning_rate, c.trainer.epochs) == (1e-4, 800)),
         # dSprites presets: the 64x64 network comes with the dataset
         (["experiment=disentangle_dsprites"], lambda c: (c.model.name, c.model.beta, c.dataset.name, c.network.name) == ("beta_vae", 4.0, "dsprites", "conv64")),
@@ -129,3 +129,23 @@ def test_a_run_saved_before_networks_were_a_group_still_loads(compose, tmp_path,
     cfg = load_train_config(tmp_path / "config.yaml")
     assert (cfg.network.name, cfg.network.encoder_filters, cfg.network.decoder_base_channels) == ("conv", [8, 16], 4)
     assert cfg.likelihood.name == likelihood and cfg.model.name == model
+
+
+@pytest.mark.slow
+def test_a_renamed_preset_still_works_and_says_its_new_name(tmp_path):
+    """experiment=seeds_fashion (the old name) runs keydana_fashion, with one warning; the new name warns nothing."""
+    from conftest import run_vae
+
+    old = run_vae("train", "experiment=seeds_fashion", "--cfg", "job", cwd=tmp_path)
+    new = run_vae("train", "experiment=keydana_fashion", "--cfg", "job", cwd=tmp_path)
+    assert old.returncode == 0 and new.returncode == 0, old.stderr + new.stderr
+    assert old.stdout == new.stdout and "learning_rate: 0.0001" in new.stdout
+    assert old.stderr.count("experiment=seeds_fashion is now experiment=keydana_fashion") == 1, old.stderr
+    assert "warning" not in new.stderr
+
+
+def test_renamed_presets_inside_a_sweep_list():
+    from vaecli.commands import renamed_presets
+
+    assert renamed_presets(["-m", "experiment=seeds_mnist,small_data", "seed=1"]) == \
+        ["-m", "experiment=keydana_mnist,small_data", "seed=1"]

@@ -7,13 +7,12 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import write_idx_dir
 
 
 def test_conv_wide_is_infogans_convolutions_with_a_dense_256():
-    from vaecli.config.networks import ConvWideNetworkConfig
     from vaecli.models.likelihoods import BernoulliConfig, MseConfig
+    from vaecli.models.network_schemas import ConvWideNetworkConfig
     from vaecli.models.networks import build_vae
     from vaecli.models.objectives.elbo import ElboConfig
     from vaecli.models.objectives.mmd import MmdConfig
@@ -47,8 +46,9 @@ def few_fashion(fashion, tmp_path_factory):
 def test_a_long_conv_wide_run_stops_when_validation_stops_improving(compose, few_fashion, tmp_path):
     import tensorflow as tf
 
+    from vaecli.run.folder import RunFolder
     from vaecli.run.history import read_metrics
-    from vaecli.train.loop import load_model, train
+    from vaecli.train.loop import train
 
     # Far more epochs than 200 images need: at batch 10 and Adam 3e-3, 3.5M parameters stop improving on the
     # validation images within ~5-15 epochs (6 here, in 40 s on a loaded CPU).
@@ -66,7 +66,8 @@ def test_a_long_conv_wide_run_stops_when_validation_stops_improving(compose, few
     assert record["last_epoch"] == record["best_epoch"] + 1 == len(rows)
     assert val[record["best_epoch"] - 1] == min(val) and val[-1] >= min(val)
     # model.keras holds the best epoch's weights, not the last epoch's.
-    saved, best, last = load_model(tmp_path), load_model(tmp_path), load_model(tmp_path)
+    folder = RunFolder(tmp_path)
+    saved, best, last = folder.load_model(), folder.load_model(), folder.load_model()
     tf.train.Checkpoint(vae=best, weights=list(best.weights)).restore(
         tf.train.latest_checkpoint(tmp_path / "checkpoints" / "best")).expect_partial()
     tf.train.Checkpoint(vae=last).restore(tf.train.latest_checkpoint(tmp_path / "checkpoints")).expect_partial()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from vaecli.evaluate import disentanglement as dis
-from vaecli.evaluate.disentanglement import DisentanglementConfig
+from vaecli.evaluate.schema import DisentanglementConfig
 
 SIZES = (3, 6, 10, 8)
 CHANCE = 1 / len(SIZES)  # FactorVAE and beta-VAE scores of codes that ignore the factors

@@ -108,8 +108,8 @@ def test_mirrored_training_matches_one_device_and_resumes_either_way(tiny_mnist,
     assert outcomes[:5] == ["finished"] * 5
     assert outcomes[5].startswith("TrainingError: non-finite") and "at epoch 1, step" in outcomes[5]
 
+    from vaecli.run.folder import RunFolder
     from vaecli.run.history import read_metrics
-    from vaecli.train.loop import load_model
 
     one = read_metrics(tmp_path / "one" / "metrics.csv")
     for name in ("mirrored_then_one", "one_then_mirrored"):
@@ -119,7 +119,7 @@ def test_mirrored_training_matches_one_device_and_resumes_either_way(tiny_mnist,
         for a, b in zip(one, rows):
             assert a == pytest.approx(b, rel=1e-5)
         assert sorted(p.name for p in (run_dir / "checkpoints").glob("*.index")) == ["ckpt-0.index", "ckpt-12.index", "ckpt-6.index"]
-        for a, b in zip(load_model(tmp_path / "one").get_weights(), load_model(run_dir).get_weights()):
+        for a, b in zip(RunFolder(tmp_path / "one").load_model().get_weights(), RunFolder(run_dir).load_model().get_weights()):
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     saved = np.load(tmp_path / "nonfinite" / "nonfinite_batch.npz")
     assert saved["images"].shape == (50, 28, 28, 1) and int(saved["epoch"]) == 1  # both replicas' halves

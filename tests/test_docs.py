@@ -78,7 +78,7 @@ def _leaves(cls, prefix=""):
 
 
 def test_the_train_options_table_lists_every_schema_field_with_its_default():
-    from vaecli.config.dataset import DatasetConfig
+    from vaecli.data.schema import DatasetConfig
     from vaecli.config.schemas import TrainConfig
 
     table = reference.options_markdown("train")
@@ -102,7 +102,7 @@ def _row(table, name):
 
 
 def test_every_objective_network_and_likelihood_has_its_options_section():
-    from vaecli.config.networks import NETWORK_SCHEMAS
+    from vaecli.models.network_schemas import NETWORK_SCHEMAS
     from vaecli.models.likelihoods import LIKELIHOODS
     from vaecli.models.objectives import OBJECTIVES
 

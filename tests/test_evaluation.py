@@ -8,7 +8,7 @@ import pytest
 
 from vaecli.config.schemas import EvalConfig
 from vaecli.errors import DataError
-from vaecli.evaluate.finished_run import evaluate_run
+from vaecli.assess.evaluate_run import evaluate_run
 
 LATENT_METRICS = ["knn1_accuracy", "knn5_accuracy", "probe_accuracy", "silhouette", "prior_mmd", "code_mean_norm", "active_units"]
 SAMPLE_METRICS = ["classifier_test_accuracy", "frechet_distance", "grid_confident_share", "sample_confident_share",

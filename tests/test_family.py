@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from vaecli.evaluate.finished_run import evaluate_run
+from vaecli.assess.evaluate_run import evaluate_run
 from vaecli.run.history import read_metrics
 from vaecli.models.objectives import OBJECTIVES, Context
 from vaecli.train.loop import train

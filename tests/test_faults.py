@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import missing, run_vae, start_vae, write_idx, write_idx_dir
 from PIL import Image
 
-from conftest import missing, run_vae, write_idx, write_idx_dir
 from vaecli.errors import ConfigError, DataError
 from vaecli.run.names import METRICS_JSON, MODEL
 
@@ -195,9 +195,7 @@ def test_a_config_too_large_for_memory_is_refused_before_it_grows(tmp_path):
 
 
 def start(args: list[str], cwd: Path) -> subprocess.Popen:
-    vae = shutil.which("vae", path=str(Path(sys.executable).parent))
-    return subprocess.Popen([vae, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return start_vae(*args, cwd=cwd)
 
 
 def signal_on_line(process: subprocess.Popen, prefix: str, signum: int) -> None:

@@ -147,7 +147,7 @@ def test_factor_figures_draw_grey_and_colour(channels):
 
 @pytest.mark.slow
 def test_tiny_run_reports_disentanglement_and_draws_the_factor_figures(compose, tmp_path):
-    from vaecli.evaluate.finished_run import evaluate_run
+    from vaecli.assess.evaluate_run import evaluate_run
     from vaecli.train.loop import train
 
     cfg = compose(

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from vaecli.models.layouts import apply_on_blocks, plan_axis, supports
 from vaecli.models.likelihoods import BernoulliConfig
-from vaecli.config.networks import ConvNetworkConfig
+from vaecli.models.network_schemas import ConvNetworkConfig
 from vaecli.models.networks import VAE, build_vae
 from vaecli.models.objectives.elbo import ElboConfig
 

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from conftest import small_vae
-from vaecli.config.networks import Conv64NetworkConfig, ConvNetworkConfig, MlpNetworkConfig
+from vaecli.models.network_schemas import Conv64NetworkConfig, ConvNetworkConfig, MlpNetworkConfig
 from vaecli.models.likelihoods import BernoulliConfig, GaussianConfig, MseConfig
 from vaecli.models.networks import VAE, build_vae, decode_codes, encode_images
 from vaecli.models.objectives.elbo import ElboConfig

@@ -1,7 +1,7 @@
 """trainer.precision=auto: mixed bfloat16 where the GPU or CPU has fast bfloat16, float32 elsewhere."""
 
 from vaecli.config.schemas import TrainerConfig
-from vaecli.train.precision import auto_precision, cpu_flags
+from vaecli.models.precision import auto_precision, cpu_flags
 
 
 def test_auto_follows_the_gpus_else_the_cpu_flags():

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO, run_vae, start_vae
 
-from conftest import REPO, run_vae
 from vaecli.errors import DataError
 from vaecli.run import names
 from vaecli.run.creation import unique_dir
@@ -61,9 +61,7 @@ def test_two_runs_started_together_each_get_their_own_folder(tiny_mnist, tmp_pat
     args = ["dataset=mnist", f"dataset.path={tiny_mnist}", "trainer.epochs=1", "trainer.batch_size=100",
             "trainer.eval_at_end=false", "trainer.quiet=true", "figures.animations=false", "figures.scatter_points=200",
             f"hydra.run.dir=${{unique_dir:{name}}}"]
-    vae = Path(sys.executable).parent / "vae"
-    started = [subprocess.Popen([str(vae), "train", *args, f"seed={seed}"], cwd=tmp_path, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True) for seed in (0, 1)]
+    started = [start_vae("train", *args, f"seed={seed}", cwd=tmp_path) for seed in (0, 1)]
     results = [p.communicate(timeout=600) for p in started]
     assert [p.returncode for p in started] == [0, 0], [err for _, err in results]
     folders = sorted((tmp_path / "outputs").iterdir())
@@ -80,9 +78,7 @@ def test_two_runs_into_one_named_folder_leave_one_complete_run(tiny_mnist, tmp_p
     run = tmp_path / "run"
     args = ["dataset=mnist", f"dataset.path={tiny_mnist}", "trainer.epochs=2", "trainer.batch_size=100",
             "trainer.eval_at_end=false", "trainer.quiet=true", "figures.animations=false", f"hydra.run.dir={run}"]
-    vae = Path(sys.executable).parent / "vae"
-    started = [subprocess.Popen([str(vae), "train", *args, f"seed={seed}"], cwd=tmp_path, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True) for seed in (0, 1)]
+    started = [start_vae("train", *args, f"seed={seed}", cwd=tmp_path) for seed in (0, 1)]
     results = [p.communicate(timeout=600) for p in started]
     codes = sorted(p.returncode for p in started)
     assert codes == [0, 3], results
@@ -175,7 +171,7 @@ def test_eval_and_resume_name_a_damaged_file_with_the_data_exit_code(finished_ru
 
 
 def test_eval_of_a_run_that_another_process_trains_is_refused(finished_run, tmp_path):
-    from vaecli.evaluate.finished_run import evaluate_run
+    from vaecli.assess.evaluate_run import evaluate_run
 
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\nfrom vaecli.run.files import run_lock\n"
@@ -238,7 +234,7 @@ def test_run_folder_file_names_are_spelled_only_in_the_run_package():
 
 
 def test_evaluation_does_not_import_training():
-    found = subprocess.run([sys.executable, "-c", "import sys, vaecli.evaluate.finished_run\n"
+    found = subprocess.run([sys.executable, "-c", "import sys, vaecli.assess.evaluate_run\n"
                             "print(sorted(m for m in sys.modules if m.startswith('vaecli.train')))"],
                            capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]"
@@ -251,9 +247,7 @@ def test_two_sweeps_started_together_each_get_their_own_folder(tiny_mnist, tmp_p
             f"dataset.path={tiny_mnist}", "trainer.epochs=1", "trainer.batch_size=100", "trainer.eval_at_end=false",
             "trainer.quiet=true", "figures.animations=false", "figures.scatter_points=200",
             f"hydra.sweep.dir=${{unique_dir:{tmp_path / 'sweep'}}}"]
-    vae = Path(sys.executable).parent / "vae"
-    started = [subprocess.Popen([str(vae), "train", *args, f"latent_dim={d}"], cwd=tmp_path, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True) for d in (2, 3)]
+    started = [start_vae("train", *args, f"latent_dim={d}", cwd=tmp_path) for d in (2, 3)]
     results = [p.communicate(timeout=600) for p in started]
     assert [p.returncode for p in started] == [0, 0], [err[-2000:] for _, err in results]
     sweeps = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("sweep"))

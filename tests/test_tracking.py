@@ -90,7 +90,7 @@ def record(folder: Path) -> dict:
 @pytest.mark.slow
 def test_a_run_logs_its_config_epochs_evaluation_and_files(compose, tiny_idx, tmp_path, store, mlflow_client):
     from vaecli.config.schemas import EvalConfig
-    from vaecli.evaluate.finished_run import evaluate_run
+    from vaecli.assess.evaluate_run import evaluate_run
     from vaecli.train.loop import train
 
     cfg = compose(*TINY, f"dataset.path={tiny_idx}", "trainer.epochs=2", "tracker=mlflow", f"tracker.tracking_uri={store}")

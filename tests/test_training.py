@@ -8,8 +8,9 @@ import tensorflow as tf
 from matplotlib.image import imread
 
 from vaecli.errors import ConfigError, TrainingError
+from vaecli.run.folder import RunFolder
 from vaecli.run.history import read_metrics
-from vaecli.train.loop import load_model, train
+from vaecli.train.loop import train
 
 
 def scalar_tags(run_dir):
@@ -44,7 +45,7 @@ def test_short_training_fills_the_run_folder(quick, tmp_path, model, parts):
     info = json.loads((tmp_path / "run.json").read_text())
     assert info["train_images"] == 500 and info["validation_images"] == 100 and info["class_names"][0] == "0"
     assert "latent_dim: 2" in (tmp_path / "config.yaml").read_text()
-    model_back = load_model(tmp_path)
+    model_back = RunFolder(tmp_path).load_model()
     assert model_back.latent_dim == 2 and model_back.stochastic == (model == "elbo")
 
 
@@ -71,7 +72,7 @@ def test_resume_matches_an_uninterrupted_run(quick, tmp_path, model):
     assert [r["epoch"] for r in rows_pieces] == [1, 2, 3]
     for a, b in zip(rows_straight, rows_pieces):
         assert a == pytest.approx(b, rel=1e-5)
-    for a, b in zip(load_model(straight).get_weights(), load_model(pieces).get_weights()):
+    for a, b in zip(RunFolder(straight).load_model().get_weights(), RunFolder(pieces).load_model().get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
@@ -89,7 +90,7 @@ def test_resume_refuses_another_model(quick, tmp_path):
 @pytest.mark.slow
 def test_nonfinite_loss_stops_with_the_last_good_checkpoint(quick, tmp_path):
     train(quick("model=elbo", "trainer.epochs=1"), tmp_path)
-    good = load_model(tmp_path).get_weights()
+    good = RunFolder(tmp_path).load_model().get_weights()
     # An absurd learning rate blows the weights up within a few steps of epoch 2.
     with pytest.raises(TrainingError, match=r"non-finite .* at epoch 2, step \d+"):
         train(quick("model=elbo", "trainer.epochs=3", "trainer.learning_rate=1e12", f"resume={tmp_path}"), tmp_path)
@@ -97,7 +98,7 @@ def test_nonfinite_loss_stops_with_the_last_good_checkpoint(quick, tmp_path):
     assert tf.train.latest_checkpoint(tmp_path / "checkpoints").endswith("ckpt-12")  # the end of epoch 1
     saved = np.load(tmp_path / "nonfinite_batch.npz")
     assert saved["images"].shape == (50, 28, 28, 1) and int(saved["epoch"]) == 2
-    for a, b in zip(good, load_model(tmp_path).get_weights()):
+    for a, b in zip(good, RunFolder(tmp_path).load_model().get_weights()):
         np.testing.assert_array_equal(a, b)  # model.keras is still epoch 1's
 
 
@@ -124,7 +125,7 @@ def test_mixed_precision_trains_on_cpu(quick, tmp_path, precision, compute_dtype
     assert all(np.isfinite(list(row.values())).all() for row in history)
     assert history[1]["train/loss"] < history[0]["train/loss"]
     assert rows[0]["epoch"] == 2
-    assert load_model(tmp_path).encoder.convs[0].compute_dtype == "float32"  # evaluation runs in full precision
+    assert RunFolder(tmp_path).load_model().encoder.convs[0].compute_dtype == "float32"  # evaluation runs in full precision
 
 
 @pytest.mark.slow
@@ -139,7 +140,8 @@ def test_early_stopping_keeps_the_best_epoch_and_resumes(quick, tmp_path):
     assert record["stopped_early"] and (record["best_epoch"], record["last_epoch"]) == (1, 3)
     assert record["best_value"] == pytest.approx(rows[0]["val/loss"]) and rows[2]["val/loss"] < rows[0]["val/loss"]
     # model.keras holds the best epoch's weights, not the last epoch's.
-    saved, best, last = load_model(tmp_path), load_model(tmp_path), load_model(tmp_path)
+    folder = RunFolder(tmp_path)
+    saved, best, last = folder.load_model(), folder.load_model(), folder.load_model()
     tf.train.Checkpoint(vae=best).restore(tf.train.latest_checkpoint(tmp_path / "checkpoints" / "best")).expect_partial()
     tf.train.Checkpoint(vae=last).restore(tf.train.latest_checkpoint(tmp_path / "checkpoints")).expect_partial()
     for a, b in zip(saved.get_weights(), best.get_weights()):
@@ -154,6 +156,7 @@ def test_early_stopping_keeps_the_best_epoch_and_resumes(quick, tmp_path):
 def test_early_stopping_restores_every_weight_of_the_best_epoch(tmp_path):
     """Regression: the conv stacks live in Keras lists, which tf.train.Checkpoint(vae=...) alone does not save."""
     from conftest import small_vae
+
     from vaecli.config.schemas import EarlyStoppingConfig
     from vaecli.train.early_stopping import EarlyStopping
 

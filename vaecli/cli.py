@@ -49,20 +49,32 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(name: str, rest: list[str]) -> int:
-    from vaecli.errors import VaeError, describe_config_error, disk_fault
-
     user_wants_traceback = os.environ.get("HYDRA_FULL_ERROR") == "1"
     # Hydra prints multi-line reports of its own unless this is set; we want the exception.
     os.environ["HYDRA_FULL_ERROR"] = "1"
+    from vaecli.run.creation import recording
+
     saved_argv = sys.argv
     sys.argv = [f"vae {name}", *rest]
+    try:
+        with recording() as created:  # the folders this command creates: taken away if it fails before it starts
+            return _run_recorded(name, rest, created, user_wants_traceback)
+    finally:
+        sys.argv = saved_argv
+        if not user_wants_traceback:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+
+
+def _run_recorded(name: str, rest: list[str], created: list[Path], user_wants_traceback: bool) -> int:
+    from vaecli.errors import VaeError, describe_config_error, disk_fault
+
     try:
         importlib.import_module(f"vaecli.commands.{name}").main()
         return 0
     except SystemExit as ex:  # argparse inside Hydra (--help, bad flags) exits by itself
         return ex.code if isinstance(ex.code, int) else (0 if ex.code is None else 1)
     except KeyboardInterrupt:
-        print(f"vae {name}: interrupted; {_how_to_continue(name, rest)}", file=sys.stderr)
+        print(f"vae {name}: interrupted; {_how_to_continue(name, rest, created)}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `vae train --help | head`: the reader left; no error to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
@@ -82,17 +94,13 @@ def _run(name: str, rest: list[str]) -> int:
             message, code = f"internal error: {type(ex).__name__}: {ex} (HYDRA_FULL_ERROR=1 shows the traceback)", 1
         print(f"vae {name}: error: {_one_line(message)}", file=sys.stderr)
         return code
-    finally:
-        sys.argv = saved_argv
-        if not user_wants_traceback:
-            os.environ.pop("HYDRA_FULL_ERROR", None)
 
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _how_to_continue(name: str, args: list[str]) -> str:
+def _how_to_continue(name: str, args: list[str], created: list[Path]) -> str:
     """After an interrupt outside training's own handling (start-up, a second Ctrl-C): the run to continue,
     or, for a new run that had not started, nothing kept (the folder this command made is taken away)."""
     given = {key: value.strip("'\"") for key, value in (arg.split("=", 1) for arg in args if "=" in arg)}
@@ -102,8 +110,8 @@ def _how_to_continue(name: str, args: list[str]) -> str:
         return "run the same command again"
     if given.get("resume") not in (None, "", "null"):
         return f"continue with: vae train resume={given['resume']}"
+    from vaecli.run.creation import is_litter, remove_unused_run_folder
     from vaecli.run.files import holds_run
-    from vaecli.run.creation import created, is_litter, remove_unused_run_folder
 
     folder = created[0] if created else Path(given["hydra.run.dir"]) if "hydra.run.dir" in given else None
     remove_unused_run_folder()  # only if it holds nothing but Hydra's record, the lock and the log

@@ -112,8 +112,9 @@ def describe_config_error(ex: BaseException) -> str | None:
     if isinstance(cause, (ConfigKeyError, ConfigAttributeError)):
         key = getattr(cause, "full_key", "") or getattr(cause, "key", "")
         parent, known = key.rpartition(".")[0], getattr(cause, "parent_node", None)
-        keys = [f"{parent}.{k}" if parent else str(k) for k in (known.keys() if hasattr(known, "keys") else [])]
-        return f"unknown option '{key}' ({_first_line(cause.msg)}); add --cfg job to list the options{_did_you_mean(key, keys)}"
+        listed = getattr(known, "keys", None)
+        keys = [f"{parent}.{k}" if parent else str(k) for k in (listed() if callable(listed) else [])]
+        return f"unknown option '{key}' ({_first_line(cause.msg or '')}); add --cfg job to list the options{_did_you_mean(key, keys)}"
     if isinstance(cause, OmegaConfBaseException) and (missing := re.search(r"Missing mandatory value: ([\w.]+)", str(cause))):
         return f"{missing.group(1)} is required; pass {missing.group(1)}=..."
     if isinstance(cause, OmegaConfBaseException):

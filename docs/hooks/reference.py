@@ -233,7 +233,7 @@ def _class_doc(cls: type) -> str:
 def options_markdown(which: str = "train") -> str:
     """The options of a command (train, eval, report, bench) or of a config group (model, network, likelihood)."""
     from vaecli.config import schemas
-    from vaecli.config.networks import NETWORK_SCHEMAS
+    from vaecli.models.network_schemas import NETWORK_SCHEMAS
     from vaecli.models.likelihoods import LIKELIHOODS
     from vaecli.models.objectives import OBJECTIVES
 

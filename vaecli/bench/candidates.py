@@ -18,7 +18,7 @@ from vaecli.config.schemas import TrainConfig, TrainerConfig
 from vaecli.data import training_batches
 from vaecli.models.likelihoods import BernoulliConfig
 from vaecli.models.losses import log_normal_pdf
-from vaecli.config.networks import ConvNetworkConfig
+from vaecli.models.network_schemas import ConvNetworkConfig
 from vaecli.models.networks import build_vae
 from vaecli.models.objectives import OBJECTIVES
 from vaecli.models.objectives.elbo import ElboConfig
@@ -192,7 +192,7 @@ def seeds_candidate(images: np.ndarray, batch_size: int, latent_dim: int, batche
             float(train_step(tf.constant(x)))
         return time.perf_counter() - start
 
-    return Candidate("seeds/elbo (eager, float64)", training_flops_per_image(vae), batches * batch_size, run_epoch)
+    return Candidate("keydana/elbo (eager, float64)", training_flops_per_image(vae), batches * batch_size, run_epoch)
 
 
 def torch_candidate(images: np.ndarray, batch_size: int, latent_dim: int) -> Candidate | None:

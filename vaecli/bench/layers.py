@@ -14,7 +14,7 @@ import tensorflow as tf
 from vaecli.bench.candidates import _forward_flops
 from vaecli.models.layouts import apply_on_blocks, supports
 from vaecli.models.likelihoods import BernoulliConfig
-from vaecli.config.networks import ConvNetworkConfig
+from vaecli.models.network_schemas import ConvNetworkConfig
 from vaecli.models.networks import build_vae
 from vaecli.models.objectives.elbo import ElboConfig
 

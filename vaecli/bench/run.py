@@ -4,7 +4,7 @@ In one process, on the same real images, architecture and batch size:
   vaecli/elbo, vaecli/mmd   vaecli's own compiled training steps and input pipeline (vaecli.train.steps);
   tutorial/elbo             TensorFlow's CVAE tutorial style: a tf.function per batch, the loss fetched
                             to the host every step, no prefetch;
-  seeds/elbo                the style of Keydana's posts: eager, float64;
+  keydana/elbo              the style of Keydana's posts: eager, float64;
   torch/elbo                the same model in a plain PyTorch loop (vaecli.bench.torch_peer), where PyTorch is installed;
 and any vaecli variants the config names (XLA, bfloat16, one step per call, a network layout, ...);
 the candidates themselves live in vaecli/bench/candidates.py. Candidates take turns epoch by epoch (interleaved), so

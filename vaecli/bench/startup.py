@@ -72,7 +72,7 @@ PHASES = {  # module -> what to wrap once it has loaded
     "vaecli.train.steps": _watch_first_call,
     "vaecli.train.loop": lambda m: _timed(m, "train", "train"),
     "vaecli.visual.run_figures": lambda m: _timed(m, "draw", "figures"),
-    "vaecli.evaluate.finished_run": lambda m: _timed(m, "evaluate_run", "eval at end"),
+    "vaecli.assess.evaluate_run": lambda m: _timed(m, "evaluate_run", "eval at end"),
 }
 
 

@@ -10,25 +10,20 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from vaecli.run.creation import register_resolver, remove_unused_run_folder
 from vaecli.config.store import register_schemas, to_object
 from vaecli.errors import Interrupted, VaeError
+from vaecli.run.creation import register_resolver, remove_unused_run_folder
+from vaecli.run.overrides import PATH_KEYS
 from vaecli.sweep import callback
 from vaecli.sweep.job import run_sweep_job
-
-register_resolver()  # ${unique_dir:...} in conf/hydra/vaecli.yaml; also in every job process that imports the app
-
-# Options whose values are paths. Sweep folders are named like `0_model=elbo,seed=1`, and Hydra's
-# override grammar reads '=' and ',' in a bare value as syntax, so such values are quoted for it.
-PATH_KEYS = {"run", "resume", "out", "markdown", "dataset.path", "dataset.tfds_data_dir", "eval.classifier_cache",
-             "classifier_cache", "hydra.run.dir", "hydra.sweep.dir", "tracker.tracking_uri", "tracker.artifact_location"}
 
 
 def quote_paths(args: list[str]) -> list[str]:
@@ -44,6 +39,27 @@ def quote_paths(args: list[str]) -> list[str]:
     return quoted
 
 
+# Presets renamed, kept for a while under their old names: `vae` runs the new one and says so once. Old run folders
+# record the old names in overrides.yaml, so `vae train resume=...` of such a run goes through here too.
+RENAMED_PRESETS = {"experiment": {"seeds_fashion": "keydana_fashion", "seeds_mnist": "keydana_mnist"}}
+
+
+def renamed_presets(args: list[str]) -> list[str]:
+    """`experiment=seeds_fashion` -> `experiment=keydana_fashion` (also in a sweep's list), with one warning."""
+    renamed, out = set(), []
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        names = RENAMED_PRESETS.get(key.lstrip("+~"), {})
+        if sep and names:
+            choices = [names.get(choice, choice) for choice in value.split(",")]
+            renamed |= {f"{key}={old} is now {key}={names[old]}" for old in value.split(",") if old in names}
+            arg = f"{key}={','.join(choices)}"
+        out.append(arg)
+    if renamed:
+        print(f"vae: warning: {'; '.join(sorted(renamed))} (the old name will go)", file=sys.stderr)
+    return out
+
+
 def hydra_command(config_name: str, work: Callable[[Any], Any], tensorflow: bool = True,
                   resumable: Callable[[Path], bool] | None = None) -> Callable[[], None]:
     """A `main()` that composes conf/<config_name>.yaml from sys.argv and calls work(typed config).
@@ -53,6 +69,7 @@ def hydra_command(config_name: str, work: Callable[[Any], Any], tensorflow: bool
     a job left there by an earlier launch continues (its config's `resume` set to the folder).
     """
     register_schemas()
+    register_resolver()  # ${unique_dir:...} in conf/hydra/vaecli.yaml; also in every job process that imports the app
     failures = JobFailures(resumable)
 
     @hydra.main(version_base="1.3", config_path="pkg://vaecli.conf", config_name=config_name)
@@ -63,10 +80,13 @@ def hydra_command(config_name: str, work: Callable[[Any], Any], tensorflow: bool
             from vaecli.quiet_tf import import_tensorflow_quietly
 
             import_tensorflow_quietly()
+        from vaecli.visual.plots import configure_matplotlib
+
+        configure_matplotlib()
         return work(config)
 
     def main() -> None:
-        sys.argv = [sys.argv[0], *quote_paths(sys.argv[1:])]
+        sys.argv = [sys.argv[0], *quote_paths(renamed_presets(sys.argv[1:]))]
         failures.run(app)
 
     return main
@@ -91,7 +111,7 @@ class JobFailures:
             except Interrupted as ex:
                 self.failure = ex
                 raise KeyboardInterrupt from ex
-            except Exception as ex:
+            except Exception as ex:  # noqa: BLE001  kept, and raised once Hydra returns (run): one line for `vae`
                 self.failure = ex
                 return None
 
@@ -100,20 +120,21 @@ class JobFailures:
     def run(self, app) -> None:
         """Run a Hydra app, then raise what its job raised, or name the sweep's failed jobs (one line for `vae`)."""
         try:
-            app()
+            with callback.watching() as launch:
+                app()
         except KeyboardInterrupt as ex:
             if isinstance(self.failure, Interrupted):
                 raise self.failure from None
-            if isinstance(ex.__cause__, Interrupted) and callback.launching is not None:  # a sweep's job
-                sweep_dir = callback.launching.hydra.sweep.dir
+            if isinstance(ex.__cause__, Interrupted) and launch.config is not None:  # a sweep's job
+                sweep_dir = launch.config.hydra.sweep.dir
                 raise Interrupted(f"sweep stopped by a signal after a checkpoint of its running job; continue it with the same "
                                   f"command and hydra.sweep.dir={sweep_dir}") from None
             raise
         if self.failure is not None:
             remove_unused_run_folder()  # a typo leaves no timestamped folder behind
             raise self.failure
-        if callback.failed_jobs:
-            (folder, first), more = callback.failed_jobs[0], len(callback.failed_jobs) - 1
+        if launch.failed_jobs:
+            (folder, first), more = launch.failed_jobs[0], len(launch.failed_jobs) - 1
             also = f" (and {more} more, listed above)" if more else ""
-            raise VaeError(f"{len(callback.failed_jobs)} sweep job(s) failed; {first.job} in {folder}: {first.error}{also}; "
+            raise VaeError(f"{len(launch.failed_jobs)} sweep job(s) failed; {first.job} in {folder}: {first.error}{also}; "
                            f"run the same command again to retry the failed jobs and skip the finished ones")

@@ -1,4 +1,4 @@
-"""`vae eval run=DIR [options]`: measure a finished run; vaecli.evaluate.finished_run does the work."""
+"""`vae eval run=DIR [options]`: measure a finished run; vaecli.assess.evaluate_run does the work."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def evaluate(config) -> None:
 
         evaluate_embedding(Path(config.run), config.knn_neighbours, config.probe_max_iter)
         return
-    from vaecli.evaluate.finished_run import evaluate_run
+    from vaecli.assess.evaluate_run import evaluate_run
 
     evaluate_run(Path(config.run), config)
 

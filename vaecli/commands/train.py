@@ -35,8 +35,8 @@ def train_and_evaluate(config) -> float:
     try:
         final = train(config, run_dir, overrides)
         if config.trainer.eval_at_end:
+            from vaecli.assess.evaluate_run import evaluate_run
             from vaecli.evaluate.collapse import collapse_note
-            from vaecli.evaluate.finished_run import evaluate_run
 
             metrics = evaluate_run(run_dir, config.eval)["metrics"]
             if note := collapse_note([final], metrics):

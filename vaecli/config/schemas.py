@@ -13,11 +13,12 @@ from typing import Any, Optional
 
 from omegaconf import MISSING
 
-from vaecli.config.dataset import DatasetConfig  # noqa: F401  (the dataset group's schema, beside its sources)
-from vaecli.config.tracker import TrackerConfig  # noqa: F401  (the tracker group's schema)
+from vaecli.data.schema import DatasetConfig  # the dataset group's schema, beside its sources
 from vaecli.errors import require as _require
 from vaecli.errors import require_choice as _choice
 from vaecli.errors import require_positive as _positive
+from vaecli.evaluate.schema import DisentanglementConfig  # eval.disentanglement's sample counts, beside the metrics
+from vaecli.track.schema import TrackerConfig  # the tracker group's schema, beside the trackers
 
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 ON_NONFINITE = ("stop", "skip")
@@ -42,7 +43,7 @@ class TrainerConfig:
     epochs: int = 50  # Keydana's posts' 50
     batch_size: int = 100  # Keydana's posts' 100
     # Adam 1e-3, not Keydana's 1e-4: on Fashion-MNIST it reaches that setting's best validation loss in
-    # 4-5 epochs instead of 20, and ends better (docs/performance.md, Time to quality). experiment=seeds_* keep 1e-4.
+    # 4-5 epochs instead of 20, and ends better (docs/performance.md, Time to quality). experiment=keydana_* keep 1e-4.
     learning_rate: float = 1e-3
     plot_every: int = 10  # Keydana's posts drew figures every 10 epochs; the last epoch always draws
     # Training steps fused into one compiled call: fewer Python round trips per epoch;
@@ -52,7 +53,7 @@ class TrainerConfig:
     quiet: bool = False  # no progress bar, one summary line per epoch (for sweeps and logs)
     jit_compile: bool = False  # XLA for the training step; helps on GPUs, not on this CPU
     # float32 | mixed_bfloat16 | mixed_float16 | auto (mixed_bfloat16 where the GPU, compute capability >= 8.0,
-    # or the CPU, AVX512-BF16/AMX, has fast bfloat16; else float32; vaecli/train/precision.py). float32 stays the
+    # or the CPU, AVX512-BF16/AMX, has fast bfloat16; else float32; vaecli/models/precision.py). float32 stays the
     # default: a study compares losses across runs and machines, and bfloat16 changes the arithmetic
     # (it was 1.2x faster here: docs/performance.md). The saved config.yaml holds what auto chose.
     precision: str = "float32"
@@ -80,7 +81,7 @@ class TrainerConfig:
         _positive("trainer.eval_batch_size", self.eval_batch_size, "1000")
         _positive("trainer.keep_checkpoints", self.keep_checkpoints, "3")
         if self.precision == "auto":
-            from vaecli.train.precision import auto_precision
+            from vaecli.models.precision import auto_precision
 
             self.precision = auto_precision()
         _choice("trainer.precision", self.precision, (*PRECISIONS, "auto"))
@@ -107,34 +108,6 @@ class FiguresConfig:
         _positive("figures.sample_grid", self.sample_grid, "8")
         _positive("figures.reconstructions", self.reconstructions, "10")
         _positive("figures.scatter_points", self.scatter_points, "10000")
-
-
-@dataclass
-class DisentanglementConfig:
-    """Sample counts. "paper": dlib's unsupervised_study_v1 metric configs, which implement the papers.
-
-    Images encoded with these defaults: n_train + n_test (15k) + group_size * (factor_vae_train +
-    factor_vae_eval) (96k) + 2 * group_size * (beta_vae_train + beta_vae_eval) (128k), about 240k,
-    against dlib's 3.0M; the two group-based scores dominate, so cut their counts first.
-    """
-
-    n_train: int = 10_000  # codes for MIG, SAP, DCI fit, FactorVAE's variances; paper 10,000 per metric (shared here)
-    n_test: int = 5_000  # held-out codes for SAP (discrete) and DCI informativeness; paper 5,000
-    mig_bins: int = 20  # histogram bins per code dimension; paper 20. A factor with more values than bins caps MIG < 1
-    # Kumar et al. score a continuous factor by R^2 and a categorical one by a classifier's accuracy. dlib's study used
-    # the classifier (a LinearSVC on one code) for every factor; on a 1-D code it separates ~3 ordered classes at
-    # most: a code equal to a 10-valued factor predicts it with ~0.2 accuracy (chance 0.1). dSprites/3D Shapes
-    # factors are ordered (scale, angle, position, hue), so R^2 is our default; False compares with Locatello et al.
-    sap_continuous: bool = True
-    dci_trees: int = 50  # trees per factor: D and C move < 0.005 between tree seeds at these counts
-    dci_min_leaf: int = 10  # keeps trees from fitting noise, which spreads importance onto uninformative codes
-    group_size: int = 64  # L: images per FactorVAE vote, image pairs per beta-VAE point; paper 64
-    factor_vae_train: int = 1_000  # votes to fit the majority-vote classifier (d x K counts); paper 10,000
-    factor_vae_eval: int = 500  # votes scored; binomial s.e. <= 0.022; paper 5,000
-    factor_vae_threshold: float = 0.05  # code dimensions with a std below this count as collapsed; paper 0.05
-    beta_vae_train: int = 500  # points to fit the linear classifier ((d+1) x K weights); paper 10,000
-    beta_vae_eval: int = 500  # points scored; binomial s.e. <= 0.022; paper 5,000
-    encode_batch: int = 1_024  # images per encode() call: bounds memory (1024 64x64 RGB images are 12 MB)
 
 
 @dataclass
@@ -200,7 +173,7 @@ class TrainConfig:
     def _check_sweep_metric(self) -> None:
         from vaecli.evaluate.metric_names import EPOCH_COLUMN, EVAL_METRICS
 
-        known = EPOCH_COLUMN.match(self.sweep_metric) or self.sweep_metric in EVAL_METRICS
+        known = bool(EPOCH_COLUMN.match(self.sweep_metric)) or self.sweep_metric in EVAL_METRICS
         _require(known, f"sweep_metric={self.sweep_metric} is not a metric vaecli reports; use test/loss, "
                         f"test/<loss part>, or one of {', '.join(sorted(EVAL_METRICS))}")
         _require(self.trainer.eval_at_end or self.sweep_metric not in EVAL_METRICS,

@@ -8,17 +8,17 @@ defaults lists); `to_object` turns a composed config into the checked dataclasse
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from vaecli.config.schemas import BenchConfig, EvalCommandConfig, ReportConfig, TrainConfig
-from vaecli.errors import ConfigError
-from vaecli.errors import require as _require
-from vaecli.config.networks import NETWORK_SCHEMAS
+from vaecli.errors import ConfigError, DataError
+from vaecli.models.network_schemas import NETWORK_SCHEMAS
 
 
-def _schema_groups() -> dict[str, dict[str, type]]:
+def _schema_groups() -> dict[str, Mapping[str, type]]:
     """Every config group whose options are schemas: group -> {name: dataclass}."""
     from vaecli.models.likelihoods import LIKELIHOODS
     from vaecli.models.objectives import OBJECTIVES
@@ -33,6 +33,8 @@ def _schema_groups() -> dict[str, dict[str, type]]:
 def load_train_config(path) -> TrainConfig:
     """A run's saved config.yaml, typed and checked like a freshly composed one."""
     saved = OmegaConf.load(path)
+    if not isinstance(saved, DictConfig):
+        raise DataError(f"{path}: a config is a mapping of options, not a list; the file is damaged")
     _upgrade_v1(saved)
     schema = OmegaConf.structured(TrainConfig)  # the classes, not instances: checks run once, on the merged values
     for group, schemas in _schema_groups().items():
@@ -78,7 +80,8 @@ def _direction_of(metric: str) -> str:
     from vaecli.evaluate.metric_names import direction
 
     found = direction(metric)
-    _require(found is not None, f"sweep_metric={metric} has no known direction; pass hydra.sweeper.direction=minimize or maximize")
+    if found is None:
+        raise ConfigError(f"sweep_metric={metric} has no known direction; pass hydra.sweeper.direction=minimize or maximize")
     return found
 
 
@@ -92,21 +95,9 @@ def _reject_unknown_keys(node: DictConfig, prefix: str = "") -> None:
     """Hydra lets `+key=value` add keys that no schema knows; they would be silently ignored."""
     schema = OmegaConf.get_type(node)
     known = {f.name for f in dataclasses.fields(schema)} if dataclasses.is_dataclass(schema) else None
-    for key in node.keys():
+    for key in map(str, node.keys()):
         if known is not None and key not in known:
             raise ConfigError(f"unknown option '{prefix}{key}'; add --cfg job to list the options")
         child = node._get_node(key)
         if isinstance(child, DictConfig):
             _reject_unknown_keys(child, f"{prefix}{key}.")
-
-
-def flatten(tree: dict, prefix: str = "") -> dict:
-    """{"trainer": {"learning_rate": 0.001}} -> {"trainer.learning_rate": 0.001}: the dotted names a command line
-    uses; numbers, strings, booleans and None kept, anything else (a list) as its text."""
-    flat = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value if isinstance(value, (int, float, str, bool)) or value is None else str(value)
-    return flat

@@ -21,7 +21,7 @@ from vaecli.data.pipeline import eval_pipeline, training_batches
 from vaecli.data.splits import Splits, Stream, finish, read_faults
 
 if TYPE_CHECKING:
-    from vaecli.config.dataset import DatasetConfig
+    from vaecli.data.schema import DatasetConfig
 
 log = logging.getLogger(__name__)
 
@@ -34,4 +34,4 @@ __all__ = ["SOURCES", "Splits", "Stream", "eval_pipeline", "has_idx_files", "loa
 def load_dataset(cfg: DatasetConfig, seed: int = 0) -> Splits:
     """The configured dataset: its source's splits, carved and held or streamed as `finish` decides."""
     log.info(f"data: reading dataset={cfg.name} (source {cfg.source})")
-    return finish(cfg, SOURCES[cfg.source].load(cfg, seed), seed)
+    return finish(cfg, SOURCES[cfg.source or "idx"].load(cfg, seed), seed)  # the schema set source

@@ -26,7 +26,7 @@ from vaecli.data.splits import TEST_SEED, Loaded, Stream
 from vaecli.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
-    from vaecli.config.dataset import DatasetConfig
+    from vaecli.data.schema import DatasetConfig
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")  # what tf.io.decode_image reads
 # Channels as stored -> as decoded: tf.io.decode_image makes 1, 3 or 4; grey + alpha PNGs (2) are read as grey.
@@ -41,7 +41,7 @@ def check(cfg: DatasetConfig) -> None:
 
 
 def load(cfg: DatasetConfig, seed: int) -> Loaded:
-    root = Path(cfg.path).expanduser().resolve()
+    root = Path(cfg.path or "").expanduser().resolve()  # the schema checked that one is given
     if not root.is_dir():
         raise ConfigError(f"dataset.path={cfg.path} is not a folder; pass a folder of images (class sub-folders optional)")
     if (root / "train").is_dir() and (root / "test").is_dir():

@@ -7,7 +7,7 @@ factor values (shape: square, ellipse, heart; scale: 6 values in [0.5, 1]; orien
 It is a re-rendering, not the original file: the outlines, sizes and the position range are this
 module's (below), so its images and metrics are close to, not equal to, those on the original.
 
-A generator is a FactorSource (vaecli/evaluate/disentanglement.py, the interface its metrics sample from): factor names
+A generator is a FactorSource (vaecli/data/factors.py, the interface the disentanglement metrics sample from): factor names
 and sizes, `sample_factors(n, rng)` and `images(factors)`. GENERATORS finds one by name.
 """
 
@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from vaecli.config.dataset import DatasetConfig
-    from vaecli.evaluate.disentanglement import FactorSource  # the interface; importing it at run time would load scikit-learn
+    from vaecli.data.factors import FactorSource
+    from vaecli.data.schema import DatasetConfig
 
 from vaecli.data.splits import TEST_SEED, Arrays, Loaded  # TEST_SEED: one test split for every run seed
 from vaecli.errors import ConfigError
@@ -187,7 +187,7 @@ def load(cfg: DatasetConfig, seed: int) -> Loaded:
     The test split (`generated_test` images) is drawn from the grid with a fixed seed, the training split
     (`generated_train`) with the run's seed from the rest: no image is in both, none twice.
     """
-    source = GENERATORS[cfg.generator]()
+    source = GENERATORS[cfg.generator or ""]()  # the schema checked that one is named
     total = math.prod(source.factor_sizes)
     test_index = np.random.default_rng(TEST_SEED).choice(total, cfg.generated_test, replace=False)
     rest = np.setdiff1d(np.arange(total), test_index, assume_unique=True)

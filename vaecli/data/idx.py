@@ -17,7 +17,7 @@ from vaecli.data.splits import Arrays, Loaded
 from vaecli.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
-    from vaecli.config.dataset import DatasetConfig
+    from vaecli.data.schema import DatasetConfig
 
 # IDX type codes (http://yann.lecun.com/exdb/mnist/, "the IDX file format").
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}

@@ -11,7 +11,7 @@ from vaecli.data.splits import Stream
 from vaecli.errors import ConfigError
 
 if TYPE_CHECKING:
-    from vaecli.config.dataset import DatasetConfig
+    from vaecli.data.schema import DatasetConfig
 
 
 def training_batches(images: np.ndarray | Stream, batch_size: int, seed: int, shuffle_buffer: int = 10_000):
@@ -27,7 +27,7 @@ def training_batches(images: np.ndarray | Stream, batch_size: int, seed: int, sh
     if batch_size > len(images):
         raise ConfigError(f"trainer.batch_size={batch_size} is larger than the {len(images)} training images; lower it")
     if isinstance(images, Stream):
-        def for_epoch(epoch: int) -> tf.data.Dataset:
+        def streamed(epoch: int) -> tf.data.Dataset:
             return (
                 images.make().map(lambda image, *_: image)
                 .shuffle(shuffle_buffer, seed=seed * 100_003 + epoch, reshuffle_each_iteration=False)
@@ -36,7 +36,7 @@ def training_batches(images: np.ndarray | Stream, batch_size: int, seed: int, sh
                 .prefetch(tf.data.AUTOTUNE)
             )
 
-        return for_epoch
+        return streamed
 
     scaled = _scaled(images)  # built once, so its cache serves every epoch
 

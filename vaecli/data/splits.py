@@ -9,9 +9,10 @@ probe, the reference classifier, figures). Test and validation images are always
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,8 +21,8 @@ from vaecli.errors import ConfigError, DataError
 if TYPE_CHECKING:
     import tensorflow as tf
 
-    from vaecli.config.dataset import DatasetConfig
-    from vaecli.evaluate.disentanglement import FactorSource
+    from vaecli.data.factors import FactorSource
+    from vaecli.data.schema import DatasetConfig
 
 TEST_SEED = 1_000_003  # the seed of held-out samples drawn from streams: the same test images for every run seed
 
@@ -136,7 +137,7 @@ class Splits:
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
-        return tuple(self.train_images.shape[1:])  # type: ignore[return-value]
+        return tuple(self.train_images.shape[1:])
 
     @property
     def train_count(self) -> int:

@@ -18,7 +18,7 @@ from vaecli.data.splits import Loaded, Stream
 from vaecli.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
-    from vaecli.config.dataset import DatasetConfig
+    from vaecli.data.schema import DatasetConfig
 
 
 def check(cfg: DatasetConfig) -> None:
@@ -48,11 +48,12 @@ def load(cfg: DatasetConfig, seed: int, remedies: list[str] | None = None) -> Lo
     label_names = _class_names(features, cfg)
     grid = None
     if sizes and train.count == int(np.prod(sizes)) and train.nbytes() <= cfg.memory_limit_mb * 2**20:
-        train = train.read()  # the whole grid, held: sampled by factor for the disentanglement metrics
-        if np.array_equal(train.factors, np.stack(np.unravel_index(np.arange(len(train)), sizes), axis=1)):
-            grid = GridSource(train.images, names, sizes)
-        if cfg.test_split == cfg.train_split:
-            test = train  # finish draws test_size of them with a fixed seed
+        held = train.read()  # the whole grid, held: sampled by factor for the disentanglement metrics
+        if held.factors is not None and np.array_equal(held.factors, np.stack(np.unravel_index(np.arange(len(held)), sizes), axis=1)):
+            grid = GridSource(held.images, names, sizes)
+        # finish draws test_size of them with a fixed seed when the test split is the training split
+        return Loaded(f"tfds:{cfg.tfds_name}", held, held if cfg.test_split == cfg.train_split else test, label_names, names,
+                      sizes, grid)
     return Loaded(f"tfds:{cfg.tfds_name}", train, test, label_names, names, sizes, grid)
 
 
@@ -104,7 +105,7 @@ def _label_factor(cfg: DatasetConfig) -> int | None:
 
 def _class_names(features, cfg: DatasetConfig) -> list[str] | None:
     label_at = _label_factor(cfg)
-    feature = features[cfg.factor_keys[label_at]] if label_at is not None else _feature(features, cfg.label_key) if cfg.label_key else None
+    feature = features[(cfg.factor_keys or [])[label_at]] if label_at is not None else _feature(features, cfg.label_key) if cfg.label_key else None
     if feature is None:
         return ["all"]  # unlabelled: one class, one colour in the figures
     names = getattr(feature, "names", None)

@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from omegaconf import MISSING
 
-from vaecli.config.dataset import DatasetConfig
+from vaecli.data.schema import DatasetConfig
 from vaecli.config.schemas import EvalConfig
 from vaecli.errors import require, require_positive
 

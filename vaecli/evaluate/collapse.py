@@ -13,7 +13,7 @@ them collapsed; a KL of 0 is never read into a part they do not have.
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 # Below this KL (nats per image, all dimensions together) q(z|x) is the prior for practical purposes: the
 # code tells the decoder less than 0.15 bits about an image. A healthy 2-D MNIST VAE has ~5-10 nats.

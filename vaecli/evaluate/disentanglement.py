@@ -15,7 +15,7 @@ rescaling the code dimensions (an objective should not score better for choosing
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
 
 import numpy as np
 from sklearn.ensemble import ExtraTreesClassifier
@@ -25,21 +25,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from vaecli.config.schemas import DisentanglementConfig  # the sample counts: eval options (eval.disentanglement.*)
-
-
-class FactorSource(Protocol):
-    """A dataset that renders images from chosen factor values (dSprites, 3D Shapes, ...)."""
-
-    factor_names: tuple[str, ...]
-    factor_sizes: tuple[int, ...]  # number of discrete values of each factor
-
-    def sample_factors(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """(n, n_factors) int indices, each factor uniform over its values."""
-
-    def images(self, factors: np.ndarray) -> np.ndarray:
-        """(n, H, W, C) uint8 images of those factor indices."""
-
+from vaecli.data.factors import FactorSource
+from vaecli.evaluate.schema import DisentanglementConfig  # the sample counts: eval options (eval.disentanglement.*)
 
 Encoder = Callable[[np.ndarray], np.ndarray]  # uint8 images (n, H, W, C) -> codes (n, d): the posterior means
 
@@ -79,7 +66,7 @@ def sap(codes: np.ndarray, factors: np.ndarray, codes_test: np.ndarray | None = 
                 if z.std() > 0 and f.std() > 0:
                     scores[i, j] = np.corrcoef(z, f)[0, 1] ** 2
     else:
-        if codes_test is None:
+        if codes_test is None or factors_test is None:  # scored on the training codes
             codes_test, factors_test = codes, factors
         scaler = StandardScaler().fit(codes)
         z_train, z_test = scaler.transform(codes), scaler.transform(codes_test)

@@ -51,4 +51,4 @@ def direction(name: str) -> str | None:
     better = {key: b for key, _, b in COLUMNS}.get(name)
     if better is None and EPOCH_COLUMN.match(name):
         better = "higher" if name.endswith("/elbo") else "lower"
-    return {"lower": "minimize", "higher": "maximize"}.get(better)
+    return {"lower": "minimize", "higher": "maximize"}.get(better or "")

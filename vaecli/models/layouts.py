@@ -61,6 +61,8 @@ def plan_axis(size: int, kernel: int, stride: int, padding: str, transposed: boo
             lo, hi = min(d for d, _, _ in taps), max(d for d, _, _ in taps)
             if best is None or hi - lo < best[0]:
                 best = (hi - lo, shift_out, shift_in, lo, taps)
+    if best is None:
+        raise ValueError("no block layout found for this convolution")  # every stride has one; a guard for mypy's sake
     span, shift_out, shift_in, lo, taps = best
     table = np.full((span + 1, m, b), -1, np.int64)
     for (d, u, r), a in taps.items():

@@ -1,6 +1,6 @@
 """The encoder/decoder networks (Keras 3, subclassed) and the VAE that holds them with its likelihood and prior.
 
-A config group (`network=...`, schemas in vaecli/config/schemas.py), found by name in `NETWORKS`:
+A config group (`network=...`, schemas in vaecli/models/network_schemas.py), found by name in `NETWORKS`:
   conv    Keydana's (TensorFlow CVAE tutorial's): encoder two stride-2 3x3 convolutions (32, 64),
           decoder dense to (H/4)x(W/4)x32, stride-2 transposed convolutions (64, 32), one to the channels;
   conv64  the β-VAE / disentanglement_lib network for 64x64 images: four 4x4 stride-2 convolutions
@@ -31,7 +31,7 @@ class Stack(keras.Model):
     The layer at `self.on_blocks` (an index, or None) runs in its block form, with the same weights.
     """
 
-    on_blocks = None
+    on_blocks: int | None = None
 
     def call(self, x):
         for index, layer in enumerate(self.sequence):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vaecli.config.store import flatten
+from vaecli.run.overrides import flatten
 from vaecli.errors import ConfigError
 from vaecli.run import names, status
 from vaecli.run.history import read_metrics

@@ -139,7 +139,7 @@ class Run:
         """One flat row: the config's values (dotted keys), the last epoch's test/val values, the metrics."""
         from omegaconf import OmegaConf
 
-        from vaecli.config.store import flatten
+        from vaecli.run.overrides import flatten
 
         row = {"path": str(self.path), "status": self.status}
         row.update(flatten(OmegaConf.to_container(OmegaConf.structured(self.config))))

@@ -16,6 +16,9 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
@@ -25,8 +28,32 @@ from omegaconf import OmegaConf
 from vaecli.run import names
 
 RESOLVER = "unique_dir"
-# The folders the current command created: each new folder, then each parent it created, inner first.
-created: list[Path] = []
+
+
+class CreatedFolders(list[Path]):
+    """The folders one command created: its new run folder, then each parent it created, inner first."""
+
+
+# The command being run, set by `recording()` in `vae`'s start-up (vaecli/cli.py): Hydra calls the resolver and the
+# callback below without arguments of ours, so they find the command's record here. Outside a command: None.
+_recording: ContextVar[CreatedFolders | None] = ContextVar("vaecli_created_folders", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[CreatedFolders]:
+    """For the length of one command: the folders it creates, for `remove_unused_run_folder` and `vae`'s messages."""
+    created = CreatedFolders()
+    token = _recording.set(created)
+    try:
+        yield created
+    finally:
+        _recording.reset(token)
+
+
+def _record(folders: list[Path]) -> None:
+    created = _recording.get()
+    if created is not None:
+        created[:] = folders
 
 
 def unique_dir(name: str) -> str:
@@ -40,7 +67,7 @@ def unique_dir(name: str) -> str:
             os.mkdir(candidate)
         except FileExistsError:
             continue
-        created[:] = [candidate.absolute(), *missing]
+        _record([candidate.absolute(), *missing])
         return str(candidate)
     raise FileExistsError(f"{base}: 10,000 folders of that name exist; choose another hydra.run.dir")
 
@@ -56,11 +83,14 @@ class NewRunFolder(Callback):
     parents, before Hydra creates them."""
 
     def on_run_start(self, config, **kwargs) -> None:
+        created = _recording.get()
+        if created is None:  # Hydra run outside a `vae` command: nothing to take away later
+            return
         created.clear()
         try:
             HydraConfig.instance().set_config(config)  # run.dir may use ${hydra:...}; Hydra sets this itself next
             folder = Path(str(config.hydra.run.dir)).absolute()  # cached: the same name Hydra uses
-        except Exception:  # e.g. eval's ${run} left unset: the command reports that itself
+        except Exception:  # noqa: BLE001  e.g. eval's ${run} left unset: the command reports that itself
             return
         if created:  # unique_dir made it just now
             return
@@ -70,13 +100,14 @@ class NewRunFolder(Callback):
             os.mkdir(folder)  # exclusively: of two commands naming the same new folder, one made it
         except OSError:  # there already, or not a place to write: the command itself reports the latter
             return
-        created[:] = [folder, *missing]
+        _record([folder, *missing])
 
 
 def remove_unused_run_folder() -> None:
     """After a failed single run: take away the folders it created, unless something besides litter is in them,
     or another process holds the folder's lock (it is training there)."""
-    if not created or not created[0].is_dir() or not all(is_litter(entry) for entry in created[0].iterdir()):
+    created = _recording.get()
+    if created is None or not created or not created[0].is_dir() or not all(is_litter(entry) for entry in created[0].iterdir()):
         return
     try:
         fd = os.open(created[0] / names.LOCK, os.O_RDWR | os.O_CREAT, 0o644)

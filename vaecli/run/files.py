@@ -7,6 +7,7 @@ never half of one. The run lock: one `vae train` per run folder at a time.
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 import os
 import tempfile
@@ -18,15 +19,20 @@ from vaecli.run import names
 
 log = logging.getLogger(__name__)
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+
+@functools.cache
+def _umask() -> int:
+    """The process umask, read at the first write, not at import: os.umask reads it only by setting it."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual permissions
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -50,7 +56,7 @@ def run_lock(run_dir: Path, command: str = "vae train"):
     recognised as stale (its file still names the old pid) and taken over.
     """
     path = Path(run_dir) / names.LOCK
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_UMASK)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

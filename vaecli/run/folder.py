@@ -57,10 +57,6 @@ class RunFolder:
         """Whether the folder already holds (part of) a training run: metrics or a checkpoint."""
         return self.metrics_csv.is_file() or any(self.checkpoints.glob("ckpt-*"))
 
-    def is_run(self) -> bool:
-        """A folder that `vae train` wrote: a config beside metrics or a checkpoint."""
-        return self.config.is_file() and self.holds_run()
-
     def check_new(self) -> None:
         """Refuse to start a new run over one that is already there (before anything is written)."""
         if self.holds_run():

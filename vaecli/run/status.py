@@ -34,7 +34,8 @@ class JobStatus:
     updated: float = field(default_factory=time.time)  # seconds since the epoch, when it was written
 
     def __post_init__(self) -> None:
-        assert self.state in STATES, self.state
+        if self.state not in STATES:  # a damaged or foreign status.json: read() treats it as none
+            raise ValueError(f"{FILE}: state must be one of {', '.join(STATES)}, got {self.state!r}")
 
 
 def write(folder: Path, status: JobStatus) -> None:
@@ -52,7 +53,7 @@ def read(folder: Path) -> JobStatus | None:
     """The job's status, or None if it has none (never started, or a folder from before statuses)."""
     try:
         return JobStatus(**json.loads((Path(folder) / FILE).read_text()))
-    except (OSError, ValueError, TypeError, AssertionError):
+    except (OSError, ValueError, TypeError):
         return None
 
 

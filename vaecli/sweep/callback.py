@@ -12,35 +12,65 @@ import csv
 import io
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hydra.experimental.callback import Callback
 
-from vaecli.run import names
 from vaecli import track
+from vaecli.run import names, status
 from vaecli.run.files import atomic_write_text
-from vaecli.run import status
 
 log = logging.getLogger(__name__)
 
 # Statuses written this long before the launch began still count as this launch's: clocks of
 # cluster nodes differ a little from the launching machine's.
 CLOCK_SLACK_S = 5.0
-# The failed jobs of the last sweep launched from this process, for `vae` to raise after Hydra returns.
-failed_jobs: list[tuple[Path, status.JobStatus]] = []
-# The config of the sweep being launched: Hydra instantiates the sweeper (and its Optuna sampler,
-# vaecli.sweep.sampler) after on_multirun_start, before HydraConfig is set.
-launching = None
+
+
+@dataclass
+class SweepLaunch:
+    """What the launching process learns of the sweep one command launches, for `vae` to report after Hydra returns."""
+
+    # The sweep's config: Hydra instantiates the sweeper (and its Optuna sampler, vaecli.sweep.sampler) after
+    # on_multirun_start, before HydraConfig is set. None until a sweep starts.
+    config: Any = None
+    failed_jobs: list[tuple[Path, status.JobStatus]] = field(default_factory=list)
+
+
+# The command being run, set by `watching()` in its start-up (vaecli/commands): Hydra instantiates the callback and the
+# sampler itself, with no argument of ours, so they find the command's SweepLaunch here. Outside a command: None.
+_launch: ContextVar[SweepLaunch | None] = ContextVar("vaecli_sweep_launch", default=None)
+
+
+@contextmanager
+def watching() -> Iterator[SweepLaunch]:
+    """For the length of one command: the sweep it launches, if any."""
+    launch = SweepLaunch()
+    token = _launch.set(launch)
+    try:
+        yield launch
+    finally:
+        _launch.reset(token)
+
+
+def current_launch() -> SweepLaunch | None:
+    return _launch.get()
 
 
 class SweepStatus(Callback):
     def __init__(self) -> None:
         self.started = time.time()
+        self.launch = SweepLaunch()  # outside a `vae` command (a Hydra app of one's own): noted, reported to no one
 
     def on_multirun_start(self, config, **kwargs) -> None:
-        global launching
-        self.started, launching = time.time(), config
-        failed_jobs.clear()
+        self.launch = current_launch() or self.launch
+        self.started, self.launch.config = time.time(), config
+        self.launch.failed_jobs.clear()
         # The folder exists before the sweeper starts: Optuna opens its SQLite study in it.
         Path(str(config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
         track.start_sweep(config)  # tracker=...: the parent run, recorded in the folder for every job to find
@@ -54,11 +84,11 @@ class SweepStatus(Callback):
         for folder, job in statuses.items():
             if job.state == "failed":
                 log.error(f"{job.job} failed in {folder}: {job.error}")
-                failed_jobs.append((folder, job))
+                self.launch.failed_jobs.append((folder, job))
         storage, study_name = _optuna_study(config)
         if storage:
             write_trials(storage, study_name, sweep_dir / names.TRIALS)
-        track.end_sweep(config, failed=bool(failed_jobs))  # ends the parent run; TensorBoard's HParams experiment
+        track.end_sweep(config, failed=bool(self.launch.failed_jobs))  # ends the parent run; TensorBoard's HParams experiment
 
 
 def _optuna_study(config) -> tuple[str | None, str | None]:

@@ -16,10 +16,11 @@ def tpe(seed: int | None = None, **options):
     """optuna.samplers.TPESampler(seed + trials already in the sweep's study, **options)."""
     import optuna
 
-    from vaecli.sweep import callback
+    from vaecli.sweep.callback import current_launch
 
-    if seed is not None and callback.launching is not None:
-        sweeper = callback.launching.hydra.sweeper
+    launch = current_launch()
+    if seed is not None and launch is not None and launch.config is not None:
+        sweeper = launch.config.hydra.sweeper
         try:
             seed += len(optuna.load_study(study_name=sweeper.study_name, storage=sweeper.storage).trials)
         except Exception:  # noqa: BLE001  no study stored yet (or no folder for it): a new study, seeded as given

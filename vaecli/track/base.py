@@ -23,7 +23,7 @@ class Tracker:
     extra: str | None = None  # the pip extra that installs it: pip install "vaecli[<extra>]"
 
     def __init__(self, cfg) -> None:
-        self.cfg = cfg  # vaecli.config.schemas.TrackerConfig
+        self.cfg = cfg  # vaecli.track.schema.TrackerConfig
 
     def store(self, launch_dir: Path) -> str:
         """The store's address, absolute, so that every process of a sweep finds the same one."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from vaecli.run import names
+from vaecli.run.overrides import PATH_KEYS
 
 EVENTS = "events.out.tfevents.*"  # TensorFlow's event file names
 
@@ -35,8 +36,6 @@ def _overrides(run_dir: Path) -> list[str]:
 
 def run_hparams(run_dir: Path) -> dict[str, bool | int | float | str]:
     """The run's overrides as hparams: {"model": "elbo", "latent_dim": 8, ...}; paths, hydra.* and tracker.* left out."""
-    from vaecli.commands import PATH_KEYS
-
     run_dir = Path(run_dir)
     if not (run_dir / names.CONFIG).is_file():
         return {}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from vaecli.config.store import flatten as flatten_config
+from vaecli.run.overrides import flatten as flatten_config
 from vaecli.errors import Interrupted
 from vaecli.run import names
 from vaecli.run.files import atomic_write_text
@@ -44,7 +44,7 @@ def write_record(folder: Path, record: dict) -> None:
 
 def reopen(record: dict) -> Guarded | None:
     """The tracker run of a record (a run's or a sweep's), to log more to it or end it."""
-    from vaecli.config.schemas import TrackerConfig
+    from vaecli.track.schema import TrackerConfig
 
     tracker = get(record["tracker"])(TrackerConfig(name=record["tracker"]))
     guarded = Guarded(tracker, record["store"])

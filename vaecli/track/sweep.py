@@ -26,7 +26,7 @@ def _short(target) -> str:
 
 def start_sweep(config) -> None:
     """Open (or continue) the sweep's parent run; `config` is the sweep's composed config, with its hydra node."""
-    from vaecli.config.schemas import TrackerConfig
+    from vaecli.track.schema import TrackerConfig
 
     cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(TrackerConfig), config.tracker))
     if cfg.name == "none":

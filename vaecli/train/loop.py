@@ -271,8 +271,3 @@ def _save_model(vae: VAE, path: Path) -> None:
     tmp = path.with_name(f".{path.stem}.tmp.keras")  # Keras insists on the .keras suffix
     vae.save(tmp)
     tmp.replace(path)
-
-
-def load_model(run_dir: Path) -> VAE:
-    """The final model of a run folder."""
-    return RunFolder(run_dir).load_model()

@@ -65,7 +65,7 @@ def latent_frames(points: np.ndarray, labels: np.ndarray, class_names, epochs, l
         dots.set_offsets(frame)
         heading.set_text(f"{title}\nepoch {epoch}" + (" (untrained)" if epoch == 0 else ""))
         fig.canvas.draw()
-        frames.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
+        frames.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())  # type: ignore[attr-defined]  # Agg's canvas
     plt.close(fig)
     return frames
 

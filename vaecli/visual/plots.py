@@ -5,22 +5,28 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; no display on servers and in CI
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 # Class names in scripts that matplotlib's own font lacks (a folder dataset's sub-folders named in Japanese,
 # say) fall back to one of these where it is installed (Debian: fonts-noto-cjk, fonts-wqy-zenhei); a name
-# no font has draws as boxes. matplotlib's warning for each missing glyph is nothing a user can act on in
-# the middle of a run, so it stays off stderr.
+# no font has draws as boxes.
 FALLBACK_FONTS = ("Noto Sans CJK JP", "Noto Sans CJK SC", "WenQuanYi Zen Hei", "Droid Sans Fallback")
-warnings.filterwarnings("ignore", message=r"Glyph \d+ \(.*\) missing from font", category=UserWarning)
-_installed = {font.name for font in font_manager.fontManager.ttflist}
-plt.rcParams["font.sans-serif"] = [*plt.rcParams["font.sans-serif"], *(f for f in FALLBACK_FONTS if f in _installed)]
+
+
+def configure_matplotlib() -> None:
+    """A command's start-up (vaecli/commands): figures go to files, and names in other scripts find a font.
+
+    Agg: files only, no display on servers and in CI. matplotlib's warning for each missing glyph is nothing a
+    user can act on in the middle of a run, so it stays off stderr."""
+    from matplotlib import font_manager
+
+    plt.switch_backend("Agg")
+    warnings.filterwarnings("ignore", message=r"Glyph \d+ \(.*\) missing from font", category=UserWarning)
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    missing = [f for f in FALLBACK_FONTS if f in installed and f not in plt.rcParams["font.sans-serif"]]
+    plt.rcParams["font.sans-serif"] = [*plt.rcParams["font.sans-serif"], *missing]
+
 
 # The run's figures, figures/<kind>_epochNNN.png; `factors` only for datasets with known factors.
 KINDS = ("latent", "grid", "samples", "reconstructions", "traversal", "factors")
@@ -148,24 +154,6 @@ def factor_scatter(panels: list[FactorPanel], title: str):
         ax.set_ylabel(panel.axis_names[1], fontsize=8)
     for ax in axes.ravel()[len(panels):]:
         ax.set_axis_off()
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-def training_curves(history: list[dict], title: str):
-    """Every loss part per epoch, train solid and held-out dashed, one panel per part."""
-    parts = sorted({key.split("/", 1)[1] for row in history for key in row if key.startswith("train/")})
-    fig, axes = plt.subplots(1, len(parts), figsize=(3.6 * len(parts), 3), dpi=100, squeeze=False)
-    epochs = [row["epoch"] for row in history]
-    for ax, part in zip(axes[0], parts):
-        for split, style in (("train", "-"), ("val", ":"), ("test", "--")):
-            values = [row.get(f"{split}/{part}") for row in history]
-            if any(v is not None for v in values):
-                ax.plot(epochs, values, style, label=split)
-        ax.set_title(part, fontsize=10)
-        ax.set_xlabel("epoch")
-        ax.legend(fontsize=8)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

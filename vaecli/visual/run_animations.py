@@ -21,11 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from vaecli.visual import run_figures as figures
-from vaecli.visual import frames
-from vaecli.run.files import atomic_write_bytes
-from vaecli.run.names import ANIMATIONS, LATENT_HISTORY as HISTORY, LATENT_POINTS
 from vaecli.models.networks import decode_codes, encode_images
+from vaecli.run.files import atomic_write_bytes
+from vaecli.run.names import ANIMATIONS, LATENT_POINTS
+from vaecli.run.names import LATENT_HISTORY as HISTORY
+from vaecli.visual import frames
+from vaecli.visual import run_figures as figures
 
 log = logging.getLogger(__name__)
 

@@ -20,11 +20,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.decomposition import PCA
 
-from vaecli.visual import plots
-from vaecli.data.pipeline import fitting_batch
-from vaecli.run.files import atomic_write_bytes
 from vaecli.config.schemas import FiguresConfig
+from vaecli.data.pipeline import fitting_batch
 from vaecli.models.networks import decode_codes, encode_images
+from vaecli.run.files import atomic_write_bytes
+from vaecli.visual import plots
 
 TRAVERSAL_ROWS = 16  # at most this many dimensions in the traversal, the most used ones: a readable figure
 

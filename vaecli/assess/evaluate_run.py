@@ -12,24 +12,19 @@ import tensorflow as tf
 from omegaconf import OmegaConf
 
 from vaecli import track
-from vaecli.evaluate import metrics
-from vaecli.run.files import run_lock
-from vaecli.run.folder import RunFolder
-from vaecli.evaluate.classifier import reference_classifier
 from vaecli.config.schemas import EvalConfig, TrainConfig
 from vaecli.data import load_dataset
 from vaecli.errors import DataError, Interrupted, disk_fault
-from vaecli.visual.run_figures import draw_factors, grid_codes, latent_plane, prior_samples, save
+from vaecli.evaluate import metrics
+from vaecli.evaluate.classifier import reference_classifier
 from vaecli.models.networks import decode_codes, encode_images
+from vaecli.run.files import run_lock
+from vaecli.run.folder import RunFolder
+from vaecli.visual.run_figures import draw_factors, grid_codes, latent_plane, prior_samples, save
 
 log = logging.getLogger(__name__)
 
 SHARPNESS_IMAGES = 1000  # samples and test images whose sharpness is compared: enough for a stable mean, seconds to filter
-
-
-def load_run_config(run_dir: Path) -> TrainConfig:
-    """The TrainConfig a run folder was trained with."""
-    return RunFolder(run_dir).read_config()
 
 
 def _disentanglement(vae, data, test_codes, run_dir: Path, train_cfg: TrainConfig, cfg: EvalConfig) -> dict:
