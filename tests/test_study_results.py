@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import TINY_TRAIN, run_vae
+
 from vaecli.run import names
-from vaecli.sweep.callback import CLOCK_SLACK_S
 from vaecli.run.result_set import RESULT_FILES, finished_results
+from vaecli.sweep.callback import CLOCK_SLACK_S
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDY = ["experiment=map2d_stage2", "model=elbo,vade", "seed=0,1", "network=conv", "dataset.validation_size=100",

@@ -15,8 +15,10 @@ objectives (the `vae` command reads their schemas before it loads TensorFlow).
 
 from __future__ import annotations
 
+from typing import Any
 
-def current():
+
+def current() -> Any:
     """The replica context when the caller runs on one of several replicas, else None (one device)."""
     import tensorflow as tf
 
@@ -24,7 +26,7 @@ def current():
     return context if context is not None and context.num_replicas_in_sync > 1 else None
 
 
-def noise(context, rng, samples: int, local_size, d: int):
+def noise(context: Any, rng: Any, samples: int, local_size: Any, d: int) -> Any:
     """This replica's slice of N(0, I) noise drawn for the whole batch: (samples, local_size, d).
 
     Every replica draws the same (samples, whole batch, d) numbers (vaecli.train.distribute.shared_generator),
@@ -37,7 +39,7 @@ def noise(context, rng, samples: int, local_size, d: int):
     return rng.normal((samples, tf.reduce_sum(sizes), d))[:, start : start + local_size]
 
 
-def gather(context, mean, logvar, z, kl, reconstruction):
+def gather(context: Any, mean: Any, logvar: Any, z: Any, kl: Any, reconstruction: Any) -> tuple[Any, ...]:
     """The whole batch's (mean, logvar, z, kl, reconstruction), in replica order, which is the batch's order.
 
     z is (samples, batch, d), gathered along its batch axis; None (a deterministic encoder's logvar
@@ -66,7 +68,7 @@ def gather(context, mean, logvar, z, kl, reconstruction):
     return tuple(columns.get(name) for name in per_image)
 
 
-def replica_loss(context, local_reconstruction, batch_size, penalty):
+def replica_loss(context: Any, local_reconstruction: Any, batch_size: Any, penalty: Any) -> Any:
     """This replica's share of the whole batch's loss: the gradients that the optimizer sums over the
     replicas are then those of mean(reconstruction) + penalty over the whole batch.
 

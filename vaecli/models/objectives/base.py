@@ -16,14 +16,15 @@ line before it loads TensorFlow, so a typo costs a tenth of a second, not three.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from omegaconf import MISSING
 
 from vaecli.errors import require
 
-if TYPE_CHECKING:  # only for the annotations: objective modules import TensorFlow inside functions
-    import tensorflow as tf
+# A TensorFlow tensor. The type checker reads TensorFlow as Any (pyproject.toml), and objective modules import
+# TensorFlow only inside functions, so the annotations name it by this alias.
+Tensor = Any
 
 # The likelihoods measured in nats; `mse` (the MMD-VAE loss of Keydana's post) is not one.
 NATS_LIKELIHOODS = ("bernoulli", "gaussian", "gaussian_fixed")
@@ -74,27 +75,31 @@ class Batch:
     """
 
     vae: Any  # vaecli.models.networks.VAE: its prior (log_prior, kl, sample_prior) and networks
-    x: tf.Tensor | None  # the images (batch, height, width, channels); None unless the objective sets needs_inputs
-    mean: tf.Tensor  # the posterior's mean (batch, d), or a deterministic encoder's code
-    logvar: tf.Tensor | None  # the posterior's log-variance (batch, d); None for a deterministic encoder
-    z: tf.Tensor  # the codes drawn from q(z|x): (samples, batch, d)
-    kl: tf.Tensor | None  # KL(q(z|x) || p(z)) per image (batch,); None for a deterministic encoder
-    rng: tf.random.Generator  # for draws the penalty needs (prior samples)
-    step: tf.Tensor | None  # the training step, for schedules (None outside training)
+    x: Tensor | None  # the images (batch, height, width, channels); None unless the objective sets needs_inputs
+    mean: Tensor  # the posterior's mean (batch, d), or a deterministic encoder's code
+    logvar: Tensor | None  # the posterior's log-variance (batch, d); None for a deterministic encoder
+    z: Tensor  # the codes drawn from q(z|x): (samples, batch, d)
+    kl: Tensor | None  # KL(q(z|x) || p(z)) per image (batch,); None for a deterministic encoder
+    rng: Any  # a tf.random.Generator, for draws the penalty needs (prior samples)
+    step: Tensor | None  # the training step, for schedules (None outside training)
 
 
-class Objective:
-    """The shared part; subclasses set `Config`, and override `regularizer` and the class attributes below."""
+C = TypeVar("C", bound=ObjectiveConfig)
+
+
+class Objective(Generic[C]):
+    """The shared part; subclasses name their schema (`class Elbo(Objective[ElboConfig])`, `Config = ElboConfig`),
+    and override `regularizer` and the class attributes below."""
 
     Config: ClassVar[type[ObjectiveConfig]] = ObjectiveConfig
     name: ClassVar[str] = ""  # set by the registry from Config's default name
-    stochastic: ClassVar[bool] = True  # encoder gives mean and log-variance (else a point)
+    stochastic: bool = True  # encoder gives mean and log-variance (else a point); an instance may decide by its options
     prior: ClassVar[str] = "standard_normal"  # the model's prior (vaecli.models.priors)
     likelihoods: ClassVar[tuple[str, ...]] = NATS_LIKELIHOODS  # the likelihoods it accepts
     own_parts: ClassVar[tuple[str, ...]] = ()  # the regulariser's loss parts, logged after the shared ones
     needs_inputs: ClassVar[bool] = False  # the penalty reads the batch's images (Batch.x): gathered across replicas
 
-    def __init__(self, cfg: ObjectiveConfig, context: Context):
+    def __init__(self, cfg: C, context: Context) -> None:
         self.cfg, self.context = cfg, context
         self.stochastic = self.stochastic_encoder(cfg)
 
@@ -114,7 +119,7 @@ class Objective:
         return cls.stochastic
 
     @classmethod
-    def prior_config(cls, cfg: ObjectiveConfig) -> dict:
+    def prior_config(cls, cfg: Any) -> dict[str, Any]:
         """The prior's name and options, stored in the saved model."""
         return {"name": cls.prior}
 
@@ -130,13 +135,13 @@ class Objective:
 
     # ------------------------------------------------------------ the hook
 
-    def regularizer(self, batch: Batch) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
+    def regularizer(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         """(penalty, {part: value}): what is added to the mean reconstruction term, and the parts to log."""
         raise NotImplementedError
 
     # ------------------------------------------------------------ the shared part
 
-    def warmup(self, step):
+    def warmup(self, step: Tensor | None) -> Tensor:
         """The KL weight of the warm-up schedule at a training step: 0 -> 1 over cfg.warmup_epochs epochs."""
         import tensorflow as tf
 
@@ -145,7 +150,7 @@ class Objective:
             return 1.0
         return tf.minimum(1.0, tf.cast(step, tf.float32) / (epochs * self.context.steps_per_epoch))
 
-    def kl(self, vae, mean, logvar, z):
+    def kl(self, vae: Any, mean: Tensor, logvar: Tensor, z: Tensor) -> Tensor:
         """KL(q(z|x) || p(z)) per image: the prior's closed form, or averaged over the drawn codes."""
         import tensorflow as tf
 
@@ -155,11 +160,12 @@ class Objective:
             return vae.kl(mean, logvar, z)
         return tf.reduce_mean(log_normal_pdf(z, mean[None], logvar[None]) - vae.log_prior(z), axis=0)
 
-    def __call__(self, vae, x, rng, training: bool = False, step=None) -> dict:
+    def __call__(self, vae: Any, x: Tensor, rng: Any, training: bool = False, step: Tensor | None = None) -> dict[str, Tensor]:
         """The loss parts of the batch x: per-batch means (of the whole batch when x is a replica's slice)."""
         return self.losses(vae, x, rng, training, step)[0]
 
-    def losses(self, vae, x, rng, training: bool = False, step=None):
+    def losses(self, vae: Any, x: Tensor, rng: Any, training: bool = False,
+               step: Tensor | None = None) -> tuple[dict[str, Tensor], Tensor]:
         """(parts, the loss to differentiate): parts["loss"] itself on one device.
 
         On one of several tf.distribute replicas, x is this replica's slice of the batch: the
@@ -190,7 +196,7 @@ class Objective:
         batch_size = tf.shape(reconstruction)[0]
         return {**parts, **own}, replicas.replica_loss(context, local_reconstruction, batch_size, penalty)
 
-    def codes(self, mean, logvar, rng, context=None):
+    def codes(self, mean: Tensor, logvar: Tensor | None, rng: Any, context: Any = None) -> Tensor:
         """z (samples, batch, d): the point code, or mean + σ ε with ε ~ N(0, I) (on a replica: its slice of
         the whole batch's ε)."""
         import tensorflow as tf
@@ -204,7 +210,7 @@ class Objective:
         return mean[None] + tf.exp(0.5 * logvar)[None] * noise
 
     @staticmethod
-    def reconstruction(vae, x, z, training: bool):
+    def reconstruction(vae: Any, x: Tensor, z: Tensor, training: bool) -> Tensor:
         """-log p(x|z) per image (batch,), averaged over the codes z (samples, batch, d)."""
         import tensorflow as tf
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vaecli.errors import require
-from vaecli.models.objectives.base import KLConfig, Objective
+from vaecli.models.objectives.base import Batch, KLConfig, Objective, Tensor
 
 
 @dataclass
@@ -27,18 +27,18 @@ class BetaTcVaeConfig(KLConfig):
             require(getattr(self, key) >= 0, f"model.{key} must be >= 0, got {getattr(self, key)}")
 
 
-class BetaTcVae(Objective):
+class BetaTcVae(Objective[BetaTcVaeConfig]):
     Config = BetaTcVaeConfig
     own_parts = ("mutual_information", "total_correlation", "dimension_kl")
 
-    def regularizer(self, batch):
+    def regularizer(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         mi, tc, dim_kl = tc_decomposition(batch.z, batch.mean, batch.logvar, batch.vae.log_prior(batch.z), self.context.train_size)
         cfg = self.cfg
         penalty = self.warmup(batch.step) * (cfg.alpha * mi + cfg.beta * tc + cfg.gamma * dim_kl)
         return penalty, {"mutual_information": mi, "total_correlation": tc, "dimension_kl": dim_kl}
 
 
-def tc_decomposition(z, mean, logvar, log_pz, dataset_size: int):
+def tc_decomposition(z: Tensor, mean: Tensor, logvar: Tensor, log_pz: Tensor, dataset_size: int) -> tuple[Tensor, Tensor, Tensor]:
     """(MI, TC, dimension-wise KL), batch means, with the minibatch-weighted-sampling estimator.
 
     z: (L, M, d) codes drawn from q(z|x) of a minibatch of M images; log_pz: (L, M).

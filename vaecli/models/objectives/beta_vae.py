@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from vaecli.errors import require
-from vaecli.models.objectives.base import KLConfig, Objective
+from vaecli.models.objectives.base import Batch, KLConfig, Objective, Tensor
 
 
 @dataclass
@@ -27,13 +27,13 @@ class BetaVaeConfig(KLConfig):
         require(self.capacity_steps > 0, f"model.capacity_steps must be > 0, got {self.capacity_steps}; e.g. 100000")
 
 
-class BetaVae(Objective):
+class BetaVae(Objective[BetaVaeConfig]):
     """-log p(x|z) + β KL, or -log p(x|z) + gamma |KL - C(step)| with the capacity schedule."""
 
     Config = BetaVaeConfig
     own_parts = ("capacity",)
 
-    def regularizer(self, batch):
+    def regularizer(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         import tensorflow as tf
 
         kl, cfg, step = tf.reduce_mean(batch.kl), self.cfg, batch.step
@@ -43,7 +43,7 @@ class BetaVae(Objective):
         return cfg.capacity_gamma * self.warmup(step) * tf.abs(kl - c), {"capacity": c}
 
 
-def capacity_at(step, c_max: float, steps: int):
+def capacity_at(step: Tensor | None, c_max: float, steps: int) -> Tensor:
     """C rises linearly from 0 to c_max over `steps` training steps, then stays (Burgess et al. 2018)."""
     import tensorflow as tf
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from vaecli.errors import require
-from vaecli.models.objectives.base import KLConfig, Objective
+from vaecli.models.objectives.base import Batch, KLConfig, Objective, Tensor
 
 
 @dataclass
@@ -32,13 +32,13 @@ class DipVaeConfig(KLConfig):
         return 10.0 * self.lambda_od if self.type == "i" else self.lambda_od
 
 
-class DipVae(Objective):
+class DipVae(Objective[DipVaeConfig]):
     """-ELBO + lambda_od sum_{i != j} Cov_ij² + lambda_d sum_i (Cov_ii - 1)²."""
 
     Config = DipVaeConfig
     own_parts = ("covariance_offdiagonal", "covariance_diagonal")
 
-    def regularizer(self, batch):
+    def regularizer(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         import tensorflow as tf
 
         off, diag = covariance_penalties(code_covariance(batch.mean, batch.logvar, self.cfg.type))
@@ -46,7 +46,7 @@ class DipVae(Objective):
         return penalty, {"covariance_offdiagonal": off, "covariance_diagonal": diag}
 
 
-def code_covariance(mean, logvar, dip_type: str):
+def code_covariance(mean: Tensor, logvar: Tensor, dip_type: str) -> Tensor:
     """Cov[E q(z|x)] over the batch (type i), plus E[diag(exp(logvar))] (type ii: the covariance of q(z))."""
     import tensorflow as tf
 
@@ -57,7 +57,7 @@ def code_covariance(mean, logvar, dip_type: str):
     return covariance
 
 
-def covariance_penalties(covariance):
+def covariance_penalties(covariance: Tensor) -> tuple[Tensor, Tensor]:
     """(sum of squared off-diagonal entries, sum of squared (diagonal - 1))."""
     import tensorflow as tf
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vaecli.errors import require
-from vaecli.models.objectives.base import KLConfig, Objective
+from vaecli.models.objectives.base import Batch, KLConfig, Objective, Tensor
 
 
 @dataclass
@@ -22,12 +22,12 @@ class ElboConfig(KLConfig):
         require(self.kl_weight >= 0, f"model.kl_weight must be >= 0, got {self.kl_weight}; e.g. model.kl_weight=1.0")
 
 
-class Elbo(Objective):
+class Elbo(Objective[ElboConfig]):
     """-ELBO = -log p(x|z) + kl_weight * KL(q(z|x) || p(z)); N(0, I) prior, Gaussian encoder."""
 
     Config = ElboConfig
 
-    def regularizer(self, batch):
+    def regularizer(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         import tensorflow as tf
 
         return self.cfg.kl_weight * self.warmup(batch.step) * tf.reduce_mean(batch.kl), {}

@@ -8,9 +8,10 @@ mse likelihood is Keydana's MMD-VAE (`mmd`). tests/test_objectives.py checks bot
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from vaecli.errors import require
-from vaecli.models.objectives.base import NATS_LIKELIHOODS, KLConfig, Objective
+from vaecli.models.objectives.base import NATS_LIKELIHOODS, Batch, KLConfig, Objective, Tensor
 from vaecli.models.objectives.kernels import KernelConfig
 
 
@@ -34,22 +35,22 @@ class InfoVaeConfig(KLConfig):
         require(not self.deterministic or self.samples == 1, "model.deterministic=true gives one code per image; drop model.samples")
 
 
-class InfoVae(Objective):
+class InfoVae(Objective[InfoVaeConfig]):
     Config = InfoVaeConfig
     likelihoods = NATS_LIKELIHOODS + ("mse",)
     own_parts = ("mmd",)
 
     @classmethod
-    def stochastic_encoder(cls, cfg) -> bool:
+    def stochastic_encoder(cls, cfg: Any) -> bool:
         return not cfg.deterministic
 
     @classmethod
-    def check(cls, cfg, likelihood: str) -> None:
+    def check(cls, cfg: Any, likelihood: str) -> None:
         super().check(cfg, likelihood)
         require(likelihood != "mse" or cfg.deterministic,
                 "likelihood=mse is not in nats, so it cannot sit beside a KL term; use it with model.deterministic=true model.alpha=1")
 
-    def regularizer(self, batch):
+    def regularizer(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         import tensorflow as tf
 
         from vaecli.models.losses import KERNELS, mmd

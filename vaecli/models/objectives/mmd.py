@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from vaecli.errors import require
-from vaecli.models.objectives.base import Objective, ObjectiveConfig
+from vaecli.models.objectives.base import Batch, Objective, ObjectiveConfig, Tensor
 from vaecli.models.objectives.kernels import KernelConfig
 
 
@@ -23,7 +23,7 @@ class MmdConfig(ObjectiveConfig):
         require(self.prior_samples > 0, f"model.prior_samples must be > 0, got {self.prior_samples}; e.g. model.prior_samples=200")
 
 
-class Mmd(Objective):
+class Mmd(Objective[MmdConfig]):
     """MSE(x, sigmoid(decoder(z))) + mmd_weight * MMD²(N(0, I) draws, z), z = encoder(x), biased estimator."""
 
     Config = MmdConfig
@@ -31,7 +31,7 @@ class Mmd(Objective):
     likelihoods = ("mse",)
     own_parts = ("mmd",)
 
-    def regularizer(self, batch):
+    def regularizer(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         from vaecli.models.losses import KERNELS, mmd
 
         codes = batch.z[0]

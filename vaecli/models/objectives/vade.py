@@ -9,9 +9,10 @@ the responsibilities p(c|z) at the drawn code, plus the KL of those responsibili
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from vaecli.errors import require
-from vaecli.models.objectives.base import KLConfig, Objective
+from vaecli.models.objectives.base import Batch, KLConfig, Objective, Tensor
 
 
 @dataclass
@@ -28,7 +29,7 @@ class VadeConfig(KLConfig):
         require(self.components > 1, f"model.components must be > 1, got {self.components}; e.g. model.components=10")
 
 
-class Vade(Objective):
+class Vade(Objective[VadeConfig]):
     """-log p(x|z) + sum_k gamma_k KL(q(z|x) || N(mu_k, sigma_k^2)) + KL(gamma || pi); gamma_k = p(c=k | z)."""
 
     Config = VadeConfig
@@ -36,10 +37,10 @@ class Vade(Objective):
     own_parts = ("cluster_entropy",)
 
     @classmethod
-    def prior_config(cls, cfg) -> dict:
+    def prior_config(cls, cfg: Any) -> dict[str, Any]:
         return {"name": cls.prior, "components": cfg.components}
 
-    def regularizer(self, batch):
+    def regularizer(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         import tensorflow as tf
 
         gamma = batch.vae.prior.responsibilities(batch.z)  # (samples, batch, K)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vaecli.errors import require
-from vaecli.models.objectives.base import KLConfig, Objective
+from vaecli.models.objectives.base import Batch, KLConfig, Objective, Tensor
 
 
 @dataclass
@@ -29,14 +29,14 @@ class VaeSneConfig(KLConfig):
         require(self.sne_weight >= 0, f"model.sne_weight must be >= 0, got {self.sne_weight}; e.g. model.sne_weight=1")
 
 
-class VaeSne(Objective):
+class VaeSne(Objective[VaeSneConfig]):
     """-ELBO + sne_weight * mean_i KL(P_i || Q_i): P from the images at a perplexity, Q Student-t on the codes."""
 
     Config = VaeSneConfig
     own_parts = ("sne",)
     needs_inputs = True
 
-    def regularizer(self, batch):
+    def regularizer(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         import tensorflow as tf
 
         x = tf.reshape(tf.cast(batch.x, tf.float32), (tf.shape(batch.x)[0], -1))
@@ -45,7 +45,7 @@ class VaeSne(Objective):
         return self.warmup(batch.step) * tf.reduce_mean(batch.kl) + self.cfg.sne_weight * sne, {"sne": sne}
 
 
-def input_affinities(x, perplexity: float, steps: int = 30):
+def input_affinities(x: Tensor, perplexity: float, steps: int = 30) -> Tensor:
     """p(j|i) (n, n), rows summing to 1, p(i|i) = 0: a Gaussian kernel on squared distances whose precision per row
     is found by bisection (on its logarithm) so that the row's entropy is log(perplexity), as t-SNE does."""
     import tensorflow as tf
@@ -58,7 +58,7 @@ def input_affinities(x, perplexity: float, steps: int = 30):
     off = 1.0 - tf.eye(n)
     target = tf.math.log(tf.minimum(tf.cast(perplexity, tf.float32), tf.cast(n - 1, tf.float32) - 0.5))
 
-    def rows(log_beta):
+    def rows(log_beta: Tensor) -> tuple[Tensor, Tensor]:
         logits = -tf.exp(log_beta)[:, None] * distances - 1e9 * (1.0 - off)
         p = tf.nn.softmax(logits, axis=1)
         entropy = -tf.reduce_sum(p * tf.math.log(p + 1e-12), axis=1)
@@ -72,7 +72,7 @@ def input_affinities(x, perplexity: float, steps: int = 30):
     return tf.stop_gradient(rows(0.5 * (low + high))[0])
 
 
-def neighbour_kl(p, codes):
+def neighbour_kl(p: Tensor, codes: Tensor) -> Tensor:
     """mean_i KL(P_i || Q_i), q(j|i) proportional to (1 + ||z_i - z_j||^2)^-1 over j != i."""
     import tensorflow as tf
 

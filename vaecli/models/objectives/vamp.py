@@ -8,9 +8,10 @@ prior MMD and IW log p(x) all use it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from vaecli.errors import require
-from vaecli.models.objectives.base import KLConfig, Objective
+from vaecli.models.objectives.base import Batch, KLConfig, Objective, Tensor
 
 
 @dataclass
@@ -25,17 +26,17 @@ class VampConfig(KLConfig):
         require(self.components > 0, f"model.components must be > 0, got {self.components}; e.g. model.components=500")
 
 
-class Vamp(Objective):
+class Vamp(Objective[VampConfig]):
     """-log p(x|z) + log q(z|x) - log p_λ(z) at z ~ q(z|x)."""
 
     Config = VampConfig
     prior = "vamp"
 
     @classmethod
-    def prior_config(cls, cfg) -> dict:
+    def prior_config(cls, cfg: Any) -> dict[str, Any]:
         return {"name": cls.prior, "components": cfg.components}
 
-    def regularizer(self, batch):
+    def regularizer(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         import tensorflow as tf
 
         return self.warmup(batch.step) * tf.reduce_mean(batch.kl), {}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from vaecli.errors import require
-from vaecli.models.objectives.base import Objective, ObjectiveConfig
+from vaecli.models.objectives.base import Batch, Objective, ObjectiveConfig, Tensor
 
 
 @dataclass
@@ -24,7 +25,7 @@ class WaeConfig(ObjectiveConfig):
         require(len(self.scales) > 0 and all(s > 0 for s in self.scales), f"model.scales must be positive, got {list(self.scales)}")
 
 
-class Wae(Objective):
+class Wae(Objective[WaeConfig]):
     """c(x, G(z)) + λ MMD²_u(p(z), q(z)): deterministic encoder, unbiased MMD against as many prior draws as codes."""
 
     Config = WaeConfig
@@ -32,7 +33,7 @@ class Wae(Objective):
     likelihoods = ("gaussian_fixed", "bernoulli", "gaussian")  # the first: the paper's squared-error cost
     own_parts = ("mmd",)
 
-    def regularizer(self, batch):
+    def regularizer(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         import tensorflow as tf
 
         codes = batch.z[0]
@@ -41,13 +42,13 @@ class Wae(Objective):
         return self.cfg.lam * divergence, {"mmd": divergence}
 
 
-def imq_mmd_unbiased(x, y, scales):
+def imq_mmd_unbiased(x: Tensor, y: Tensor, scales: Sequence[float]) -> Tensor:
     """The unbiased MMD² with the IMQ kernel summed over scales s: C = s * 2 d (a unit-variance prior)."""
     from vaecli.models.losses import imq_kernel, mmd_unbiased
 
     d = x.shape[-1]
 
-    def kernel(a, b, _sigma):
+    def kernel(a: Tensor, b: Tensor, _sigma: float) -> Tensor:
         return sum(imq_kernel(a, b, (s * d) ** 0.5) for s in scales)  # imq's C = 2 sigma² = 2 d s
 
-    return mmd_unbiased(x, y, kernel, None)
+    return mmd_unbiased(x, y, kernel, 0.0)  # the kernel carries its own scales: the bandwidth is unused
