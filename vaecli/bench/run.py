@@ -33,6 +33,7 @@ import tensorflow as tf
 from vaecli.bench.candidates import (default_config, matmul_gflops, seeds_candidate, torch_candidate, tutorial_candidate,
                                      vaecli_candidate)
 from vaecli.bench.layers import layer_table, layer_times
+from vaecli.bench.whole_epoch import parts_table, scratch_folder, whole_epoch_candidates
 from vaecli.config.schemas import BenchConfig, TrainerConfig
 from vaecli.data import load_dataset
 from vaecli.run.files import atomic_write_text
@@ -84,8 +85,9 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path) -> dict:
     peak = matmul_gflops(cfg.matmul_size)
     log.info(f"bench: fp32 matmul {cfg.matmul_size}x{cfg.matmul_size}: {peak:.1f} GFLOP/s")
 
-    with PeakMemory() as memory:
-        candidates = []
+    with PeakMemory() as memory, scratch_folder() as scratch:
+        # vae train's own epochs first: a Trainer starts by clearing Keras' session
+        candidates = whole_epoch_candidates(cfg, images, data.test_images, Path(scratch)) if cfg.whole_epoch_models else []
         for model in cfg.models:
             candidates.append(vaecli_candidate(f"vaecli/{model}", default_config(model, cfg.trainer, cfg.latent_dim, cfg.seed), images))
         for name, changes in cfg.variants.items():  # trainer settings, and network ones under `network`
@@ -109,13 +111,14 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path) -> dict:
         for round_number in range(cfg.rounds):  # interleaved timed rounds
             for candidate in candidates:
                 candidate.seconds.append(candidate.run_epoch(cfg.warmup_rounds + round_number, False))
-                candidate.synthetic_seconds.append(candidate.run_epoch(cfg.warmup_rounds + round_number, True))
+                if candidate.measures_input:
+                    candidate.synthetic_seconds.append(candidate.run_epoch(cfg.warmup_rounds + round_number, True))
             log.info(f"bench: round {round_number + 1}/{cfg.rounds} done")
         process_peak = memory.peak_mb
 
     results = {c.name: c.result(peak) for c in candidates}
-    base = results["vaecli/elbo"]["images_per_s"]
-    for name, result in results.items():
+    for name, result in results.items():  # whole epochs against vaecli/elbo's whole epoch, steps against its steps
+        base = results.get("vaecli/elbo whole epoch" if name.endswith("whole epoch") else "vaecli/elbo", result)["images_per_s"]
         result["vaecli_elbo_speedup_over_this"] = round(base / result["images_per_s"], 2)
     report = {
         "machine": {"cpus": psutil.cpu_count(), "tensorflow": tf.__version__, "matmul_gflops": round(peak, 1),
@@ -165,6 +168,8 @@ def table(report: dict) -> str:
         wait = "-" if r["input_wait_share"] is None else f"{r['input_wait_share']:.0%}"
         lines.append(f"{name:<32}{r['images_per_s']:>10.0f}{r['gflops']:>9.1f}{r['share_of_matmul_peak']:>9.0%}{wait:>11}"
                      f"{r['rss_added_mb']:>9}{r['vaecli_elbo_speedup_over_this']:>15.2f}x")
+    if parts := parts_table(report["results"]):
+        lines.append(parts)
     if "layers" in report:
         lines.append(layer_table(report["layers"]))
     if "full_training_run" in report:

@@ -15,6 +15,7 @@ from omegaconf import MISSING
 
 from vaecli.config.dataset import DatasetConfig  # noqa: F401  (the dataset group's schema, beside its sources)
 from vaecli.config.tracker import TrackerConfig  # noqa: F401  (the tracker group's schema)
+from vaecli.config.bench import StudyBenchConfig  # `vae bench study.*`
 from vaecli.errors import require as _require
 from vaecli.errors import require_choice as _choice
 from vaecli.errors import require_positive as _positive
@@ -267,11 +268,14 @@ class BenchConfig:
     # its best validation loss (time to quality) and where early stopping would have stopped.
     time_to_quality: Optional[list[str]] = None
     sweep: SweepBenchConfig = field(default_factory=SweepBenchConfig)
+    study: StudyBenchConfig = field(default_factory=StudyBenchConfig)
+    # `vae train`'s whole epochs (test pass, checkpoint, figures) of these objectives, beside the tutorial's
+    whole_epoch_models: list[str] = field(default_factory=lambda: ["elbo", "mmd"])
 
     def __post_init__(self) -> None:
         from vaecli.models.objectives import get
 
-        for model in self.models:
+        for model in [*self.models, *self.whole_epoch_models, *self.study.models]:
             get(model)  # a one-line error naming the known ones
         for key in ("images", "rounds", "seeds_batches", "matmul_size"):
             _positive(f"{key}", getattr(self, key), "1")
