@@ -88,21 +88,8 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path) -> dict:
     with PeakMemory() as memory, scratch_folder() as scratch:
         # vae train's own epochs first: a Trainer starts by clearing Keras' session
         candidates = whole_epoch_candidates(cfg, images, data.test_images, Path(scratch)) if cfg.whole_epoch_models else []
-        for model in cfg.models:
-            candidates.append(vaecli_candidate(f"vaecli/{model}", default_config(model, cfg.trainer, cfg.latent_dim, cfg.seed), images))
-        for name, changes in cfg.variants.items():  # trainer settings, and network ones under `network`
-            changes = dict(changes)
-            network = dict(changes.pop("network", None) or {})
-            trainer = TrainerConfig(**{**cfg.trainer.__dict__, **changes})
-            config = default_config("elbo", trainer, cfg.latent_dim, cfg.seed, network)
-            candidates.append(vaecli_candidate(f"vaecli/elbo {name}", config, images))
-        candidates.append(tutorial_candidate(images, cfg.trainer.batch_size, cfg.latent_dim))
-        candidates.append(seeds_candidate(images, cfg.trainer.batch_size, cfg.latent_dim, cfg.seeds_batches))
-        peer = torch_candidate(images, cfg.trainer.batch_size, cfg.latent_dim)
-        if peer is None:
-            log.warning(f"bench: {TORCH_MISSING}")
-        else:
-            candidates.append(peer)
+        if cfg.steps:
+            candidates += step_candidates(cfg, images)
         for candidate in candidates:  # warm-up (tracing) one by one, measuring the memory each adds
             memory.reset()
             for epoch in range(cfg.warmup_rounds):
@@ -127,14 +114,36 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path) -> dict:
                      "seeds_batches": cfg.seeds_batches, "trainer": dataclasses.asdict(cfg.trainer), "variants": cfg.variants},
         "results": results,
         "process_peak_rss_mb": round(process_peak),
-        "skipped": [] if any(name.startswith("torch/") for name in results) else [TORCH_MISSING],
+        "skipped": [] if any(name.startswith("torch/") for name in results) or not cfg.steps else [TORCH_MISSING],
     }
-    report["layers"] = layer_times(cfg.trainer.batch_size, images.shape[1:], cfg.latent_dim, rounds=4 * cfg.rounds)
+    if cfg.steps:
+        report["layers"] = layer_times(cfg.trainer.batch_size, images.shape[1:], cfg.latent_dim, rounds=4 * cfg.rounds)
     if cfg.train_memory:
         report["full_training_run"] = full_run_memory(cfg)
     atomic_write_text(out_dir / "bench.json", json.dumps(report, indent=2) + "\n")
     print(table(report))
     return report
+
+
+def step_candidates(cfg: BenchConfig, images) -> list:
+    """The training-step candidates: vaecli's objectives and variants, the tutorial's, the posts', PyTorch's."""
+    candidates = []
+    for model in cfg.models:
+        candidates.append(vaecli_candidate(f"vaecli/{model}", default_config(model, cfg.trainer, cfg.latent_dim, cfg.seed), images))
+    for name, changes in cfg.variants.items():  # trainer settings, and network ones under `network`
+        changes = dict(changes)
+        network = dict(changes.pop("network", None) or {})
+        trainer = TrainerConfig(**{**cfg.trainer.__dict__, **changes})
+        config = default_config("elbo", trainer, cfg.latent_dim, cfg.seed, network)
+        candidates.append(vaecli_candidate(f"vaecli/elbo {name}", config, images))
+    candidates.append(tutorial_candidate(images, cfg.trainer.batch_size, cfg.latent_dim))
+    candidates.append(seeds_candidate(images, cfg.trainer.batch_size, cfg.latent_dim, cfg.seeds_batches))
+    peer = torch_candidate(images, cfg.trainer.batch_size, cfg.latent_dim)
+    if peer is None:
+        log.warning(f"bench: {TORCH_MISSING}")
+    else:
+        candidates.append(peer)
+    return candidates
 
 
 def full_run_memory(cfg: BenchConfig) -> dict:

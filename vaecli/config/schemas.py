@@ -271,6 +271,7 @@ class BenchConfig:
     study: StudyBenchConfig = field(default_factory=StudyBenchConfig)
     # `vae train`'s whole epochs (test pass, checkpoint, figures) of these objectives, beside the tutorial's
     whole_epoch_models: list[str] = field(default_factory=lambda: ["elbo", "mmd"])
+    steps: bool = True  # false: whole epochs only (no training-step candidates, no layer table), a quicker look
 
     def __post_init__(self) -> None:
         from vaecli.models.objectives import get
