@@ -160,8 +160,8 @@ def tiny_sweep(tiny_mnist, tmp_path_factory) -> Path:
 
 def small_vae(model: str = "elbo", likelihood: str | None = None, latent_dim: int = 2, shape=(8, 8, 1), **options):
     """A tiny conv VAE for `model` (registry name) with its options, and the first likelihood it takes unless named."""
-    from vaecli.models.network_schemas import ConvNetworkConfig
     from vaecli.models.likelihoods import LIKELIHOODS
+    from vaecli.models.network_schemas import ConvNetworkConfig
     from vaecli.models.networks import build_vae
     from vaecli.models.objectives import get
 

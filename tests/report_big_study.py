@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from report_runs import make_run  # noqa: E402
+from report_runs import make_run
 
-from vaecli.run import names, status  # noqa: E402
+from vaecli.run import names, status
 
 BATCH_SIZES, LATENT_DIMS = (50, 100, 200), (2, 4, 8, 16)
 

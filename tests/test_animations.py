@@ -5,11 +5,11 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from conftest import small_vae
 from PIL import Image
 
-from conftest import small_vae
-from vaecli.visual import frames
 from vaecli.run.names import ANIMATIONS, LATENT_POINTS
+from vaecli.visual import frames
 
 
 def test_mosaic_tiles_enlarges_and_separates():

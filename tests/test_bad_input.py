@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import REPO, choices, run_vae, write_idx, write_idx_dir
 
 IMAGES = np.random.default_rng(0).integers(0, 256, (20, 28, 28), dtype=np.uint8)
@@ -92,5 +91,5 @@ def test_bad_input(tmp_path, what, args, code, message):
 def test_docs_list_the_catalogue():
     page = (REPO / "docs" / "reliability.md").read_text()
     table = page[page.index("## Bad input"):]
-    for what, args, code, message in CATALOGUE:
+    for what, _args, code, _message in CATALOGUE:
         assert re.search(rf"\| {re.escape(what)} \|.*\| {code} \|", table), f"docs/reliability.md's bad-input table lacks: {what}"

@@ -5,8 +5,8 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import missing
+
 from vaecli.models.likelihoods import BernoulliConfig
 from vaecli.models.network_schemas import ConvNetworkConfig
 from vaecli.models.networks import build_vae

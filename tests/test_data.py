@@ -5,8 +5,8 @@ import socket
 
 import numpy as np
 import pytest
-
 from conftest import write_idx, write_idx_dir
+
 from vaecli.config.schemas import DatasetConfig
 from vaecli.data import eval_pipeline, load_dataset, read_idx, read_idx_dir, training_batches
 from vaecli.errors import ConfigError, DataError

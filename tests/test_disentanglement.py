@@ -128,14 +128,18 @@ def test_dci_credits_each_factor_to_the_code_that_carries_it():
 
 def test_group_scores_prune_collapsed_codes_and_are_seeded():
     source = IndexImages()
-    collapsed = lambda images: np.concatenate([identity(images), np.zeros((len(images), 3))], axis=1)
+    def collapsed(images):
+        return np.concatenate([identity(images), np.zeros((len(images), 3))], axis=1)
+
     a = dis.factor_vae_score(collapsed, source, np.random.default_rng(3), n_train=200, n_eval=200, n_variance=2_000)
     assert a == 1.0  # the zero-variance codes are pruned, else their 0/0 ratios would be NaN
     b = dis.factor_vae_score(collapsed, source, np.random.default_rng(3), n_train=200, n_eval=200, n_variance=2_000)
     assert a == b
     beta = dis.beta_vae_score(collapsed, source, np.random.default_rng(3), n_train=200, n_eval=200)
     assert beta == pytest.approx(1.0, abs=0.01)
-    all_collapsed = lambda images: np.zeros((len(images), 2))
+    def all_collapsed(images):
+        return np.zeros((len(images), 2))
+
     assert dis.factor_vae_score(all_collapsed, source, np.random.default_rng(0), n_variance=100) == 0.0
 
 

@@ -163,7 +163,7 @@ def _compare(models) -> dict:
         two.vae.set_weights(one.vae.get_weights())
         parts, _, gradients = tf.function(one._gradients)(x)
         whole = next(iter(two.distribute(tf.data.Dataset.from_tensor_slices(x).batch(15))))
-        replica_parts, _, replica_gradients = tf.function(lambda x: two.strategy.run(two._gradients, args=(x,)))(whole)
+        replica_parts, _, replica_gradients = tf.function(lambda x, two=two: two.strategy.run(two._gradients, args=(x,)))(whole)
         local = two.strategy.experimental_local_results
         summed = [sum(g.numpy() for g in local(per_replica)) for per_replica in replica_gradients]
         results[model] = {

@@ -78,8 +78,8 @@ def _leaves(cls, prefix=""):
 
 
 def test_the_train_options_table_lists_every_schema_field_with_its_default():
-    from vaecli.data.schema import DatasetConfig
     from vaecli.config.schemas import TrainConfig
+    from vaecli.data.schema import DatasetConfig
 
     table = reference.options_markdown("train")
     leaves = list(_leaves(TrainConfig)) + list(_leaves(DatasetConfig, "dataset."))
@@ -102,8 +102,8 @@ def _row(table, name):
 
 
 def test_every_objective_network_and_likelihood_has_its_options_section():
-    from vaecli.models.network_schemas import NETWORK_SCHEMAS
     from vaecli.models.likelihoods import LIKELIHOODS
+    from vaecli.models.network_schemas import NETWORK_SCHEMAS
     from vaecli.models.objectives import OBJECTIVES
 
     for group, names in (("model", OBJECTIVES), ("network", NETWORK_SCHEMAS), ("likelihood", LIKELIHOODS)):

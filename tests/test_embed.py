@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import choices, run_vae, write_idx_dir
+
 from vaecli.embed.methods import METHODS
 from vaecli.run import names
 

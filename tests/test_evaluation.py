@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from vaecli.assess.evaluate_run import evaluate_run
 from vaecli.config.schemas import EvalConfig
 from vaecli.errors import DataError
-from vaecli.assess.evaluate_run import evaluate_run
 
 LATENT_METRICS = ["knn1_accuracy", "knn5_accuracy", "probe_accuracy", "silhouette", "prior_mmd", "code_mean_norm", "active_units"]
 SAMPLE_METRICS = ["classifier_test_accuracy", "frechet_distance", "grid_confident_share", "sample_confident_share",
@@ -56,6 +56,7 @@ def test_eval_refuses_folders_that_are_not_finished_runs(tmp_path):
 def test_the_reference_classifier_cache_is_not_the_users(tmp_path, monkeypatch):
     """Tests write only in temporary folders: conftest points VAECLI_CACHE at the session's own folder."""
     from conftest import SESSION_HOME
+
     from vaecli.evaluate.classifier import default_cache_dir
 
     assert default_cache_dir().is_relative_to(SESSION_HOME)

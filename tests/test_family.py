@@ -7,8 +7,8 @@ import math
 import pytest
 
 from vaecli.assess.evaluate_run import evaluate_run
-from vaecli.run.history import read_metrics
 from vaecli.models.objectives import OBJECTIVES, Context
+from vaecli.run.history import read_metrics
 from vaecli.train.loop import train
 
 PAIRS = [(name, likelihood) for name, cls in OBJECTIVES.items() for likelihood in cls.likelihoods

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import missing, run_vae, start_vae, write_idx, write_idx_dir
+from conftest import missing, run_vae, start_vae, write_idx_dir
 from PIL import Image
 
 from vaecli.errors import ConfigError, DataError

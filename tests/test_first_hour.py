@@ -5,13 +5,13 @@ import re
 
 import numpy as np
 import pytest
+from conftest import run_vae
 from hydra.errors import ConfigCompositionException, MissingConfigException
 
-from conftest import run_vae
 from vaecli.data import read_idx_dir
 from vaecli.errors import describe_config_error
-from vaecli.run import names
 from vaecli.evaluate.collapse import KL_NEAR_ZERO, collapse_note
+from vaecli.run import names
 from vaecli.train.progress_bar import time_left
 
 # ---------------------------------------------------------------- did you mean

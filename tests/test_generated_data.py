@@ -6,14 +6,14 @@ from statistics import NormalDist
 
 import numpy as np
 import pytest
-
 from conftest import small_vae, write_idx_dir
-from vaecli.visual import run_figures as figures
-from vaecli.visual import plots
+
 from vaecli.config.schemas import DatasetConfig
 from vaecli.data import load_dataset
-from vaecli.errors import ConfigError
 from vaecli.data.generated import DSprites, render
+from vaecli.errors import ConfigError
+from vaecli.visual import plots
+from vaecli.visual import run_figures as figures
 
 SOURCE = DSprites()
 FACTORS = SOURCE.sample_factors(300, np.random.default_rng(0))

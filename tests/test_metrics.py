@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import small_vae
 
 from vaecli.evaluate import metrics
-from conftest import small_vae
 from vaecli.models.losses import bernoulli_log_likelihood
 
 RNG = np.random.default_rng(0)

@@ -4,10 +4,10 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
 from conftest import small_vae
-from vaecli.models.network_schemas import Conv64NetworkConfig, ConvNetworkConfig, MlpNetworkConfig
+
 from vaecli.models.likelihoods import BernoulliConfig, GaussianConfig, MseConfig
+from vaecli.models.network_schemas import Conv64NetworkConfig, ConvNetworkConfig, MlpNetworkConfig
 from vaecli.models.networks import VAE, build_vae, decode_codes, encode_images
 from vaecli.models.objectives.elbo import ElboConfig
 from vaecli.models.objectives.mmd import MmdConfig

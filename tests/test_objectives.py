@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
-
 from conftest import choices, small_vae
+
 from vaecli.models.losses import bernoulli_log_likelihood, kl_to_standard_normal, log_normal_pdf
 from vaecli.models.objectives import OBJECTIVES, Context, get, make_objective
 from vaecli.models.objectives.beta_tcvae import tc_decomposition

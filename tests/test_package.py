@@ -7,7 +7,6 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-
 from conftest import run_vae
 
 REPO = Path(__file__).resolve().parents[1]

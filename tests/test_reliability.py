@@ -9,8 +9,8 @@ import time
 
 import numpy as np
 import pytest
-
 from conftest import run_vae, start_vae
+
 from vaecli.errors import DataError
 from vaecli.run.files import run_lock
 from vaecli.run.history import read_metrics

@@ -5,8 +5,8 @@ import shutil
 import statistics
 
 import pytest
-
 from conftest import missing, run_vae
+
 from vaecli.errors import ConfigError, DataError
 from vaecli.report import aggregate, find_runs, write_report
 
@@ -81,7 +81,7 @@ def test_page_in_a_headless_browser(page):
         assert images and all(img.get_attribute("loading") == "lazy" for img in images)  # linked, loaded when seen
         for img in images:
             driver.execute_script("arguments[0].scrollIntoView()", img)
-            WebDriverWait(driver, 10).until(lambda d: d.execute_script(
+            WebDriverWait(driver, 10).until(lambda d, img=img: d.execute_script(
                 "return arguments[0].complete && arguments[0].naturalWidth > 0", img))
         table = driver.find_element(By.ID, "runs")
         header = next(th for th in table.find_elements(By.TAG_NAME, "th") if th.text.startswith("5-NN"))

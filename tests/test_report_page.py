@@ -13,9 +13,9 @@ from urllib.parse import unquote
 
 import numpy as np
 import pytest
-
 from conftest import missing
 from report_runs import make_run, make_sweep
+
 from vaecli.errors import ConfigError
 from vaecli.evaluate.metric_names import COLUMNS
 from vaecli.report import write_report

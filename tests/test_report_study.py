@@ -5,10 +5,10 @@ metrics, and each run's provenance and status."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import missing
 from report_big_study import make_study
 from test_report_page import chromium, wait
+
 from vaecli.report import write_report
 from vaecli.report.study import load
 

@@ -9,9 +9,9 @@ import re
 
 import numpy as np
 import pytest
-
 from report_runs import make_run, make_sweep
 from test_report_page import chromium, wait
+
 from vaecli.report import write_report
 from vaecli.run import names
 from vaecli.visual import plots

@@ -147,8 +147,8 @@ def test_a_damaged_file_is_named_by_the_readers(finished_run, tmp_path, name):
     (run / name).write_bytes(DAMAGE[name])
     with pytest.raises(DataError, match=re.escape(str(run / name)) + " is damaged"):
         loaded = load_run(run)
-        loaded.config, loaded.history, loaded.metrics, loaded.latent_points
-        loaded.model
+        _ = (loaded.config, loaded.history, loaded.metrics, loaded.latent_points)  # each read raises if damaged
+        _ = loaded.model
     (table,) = [load_runs(tmp_path)]
     assert len(table) == 1 and name in table.loc[0, "damaged"]
 

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import TINY_TRAIN, missing, run_vae, start_vae
+
 from vaecli.run.history import read_metrics
 
 TINY_JOB = [*TINY_TRAIN, "model=elbo", "trainer.quiet=true", "trainer.eval_at_end=false", "trainer.plot_every=1000",

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import missing, run_vae, write_idx_dir
+
 from vaecli.run import names
 
 TINY = ["dataset=idx", "trainer.batch_size=40", "trainer.quiet=true", "trainer.eval_at_end=false", "figures.grid_size=4",
@@ -89,8 +89,8 @@ def record(folder: Path) -> dict:
 
 @pytest.mark.slow
 def test_a_run_logs_its_config_epochs_evaluation_and_files(compose, tiny_idx, tmp_path, store, mlflow_client):
-    from vaecli.config.schemas import EvalConfig
     from vaecli.assess.evaluate_run import evaluate_run
+    from vaecli.config.schemas import EvalConfig
     from vaecli.train.loop import train
 
     cfg = compose(*TINY, f"dataset.path={tiny_idx}", "trainer.epochs=2", "tracker=mlflow", f"tracker.tracking_uri={store}")

@@ -81,7 +81,7 @@ def _constant(node: ast.AST, namespace: dict):
     except ValueError:
         try:
             return eval(compile(ast.Expression(node), "<range>", "eval"), dict(namespace))  # names the schema's module defines
-        except Exception:
+        except Exception:  # noqa: BLE001  (a range the schema's names cannot evaluate here stays unread)
             return None
 
 
@@ -116,7 +116,7 @@ def field_ranges(cls: type) -> dict[str, list[str]]:
                 try:
                     imported = __import__(node.module, fromlist=[a.name for a in node.names])
                     namespace.update({a.asname or a.name: getattr(imported, a.name) for a in node.names})
-                except Exception:  # a check that needs more than the schemas: its range stays unread
+                except Exception:  # noqa: BLE001  a check that needs more than the schemas: its range stays unread
                     pass
         loop_names: dict[int, list[str]] = {}  # `for key in ("a", "b"): ... getattr(self, key)`, or (key, example) pairs
         for node in ast.walk(tree):
@@ -179,7 +179,7 @@ def _nested_schema(f: dataclasses.Field, cls: type) -> type | None:
         return type(default)
     try:
         hint = typing.get_type_hints(cls).get(f.name)
-    except Exception:  # an annotation that does not resolve here: not a nested schema
+    except Exception:  # noqa: BLE001  an annotation that does not resolve here: not a nested schema
         return None
     return hint if isinstance(hint, type) and dataclasses.is_dataclass(hint) else None
 
@@ -233,8 +233,8 @@ def _class_doc(cls: type) -> str:
 def options_markdown(which: str = "train") -> str:
     """The options of a command (train, eval, report, bench) or of a config group (model, network, likelihood)."""
     from vaecli.config import schemas
-    from vaecli.models.network_schemas import NETWORK_SCHEMAS
     from vaecli.models.likelihoods import LIKELIHOODS
+    from vaecli.models.network_schemas import NETWORK_SCHEMAS
     from vaecli.models.objectives import OBJECTIVES
 
     if which == "train":

@@ -17,7 +17,6 @@ import tensorflow as tf
 from vaecli.config.schemas import TrainConfig, TrainerConfig
 from vaecli.data import training_batches
 from vaecli.models.likelihoods import BernoulliConfig
-from vaecli.models.losses import log_normal_pdf
 from vaecli.models.network_schemas import ConvNetworkConfig
 from vaecli.models.networks import build_vae
 from vaecli.models.objectives import OBJECTIVES
@@ -82,6 +81,7 @@ class Candidate:
     seconds: list[float] = field(default_factory=list)
     synthetic_seconds: list[float] = field(default_factory=list)
     rss_added_mb: float = 0.0  # resident memory its set-up and first epoch added to the process
+    measures_input: bool = True  # also time epochs of one ready-made batch (whole epochs: no)
 
     def result(self, gflops_peak: float) -> dict:
         per_second = self.images / statistics.median(self.seconds)
@@ -131,36 +131,11 @@ def vaecli_candidate(name: str, cfg: TrainConfig, images: np.ndarray) -> Candida
 
 
 def tutorial_candidate(images: np.ndarray, batch_size: int, latent_dim: int) -> Candidate:
-    """The TensorFlow CVAE tutorial's loop: tf.function per batch, host sync per step, no prefetch."""
-    vae = build_vae(ElboConfig(), ConvNetworkConfig(), BernoulliConfig(), latent_dim, images.shape[1:])
-    optimizer = keras.optimizers.Adam(1e-4)
-    data = images.astype(np.float32) / 255.0
+    """The TensorFlow CVAE tutorial's training steps (vaecli.bench.tutorial): tf.function per batch, no prefetch."""
+    from vaecli.bench.tutorial import TutorialLoop
 
-    @tf.function
-    def train_step(x):
-        with tf.GradientTape() as tape:
-            mean, logvar = tf.split(vae.encoder(x), 2, axis=1)
-            z = mean + tf.exp(0.5 * logvar) * tf.random.normal(tf.shape(mean))
-            cross_ent = tf.nn.sigmoid_cross_entropy_with_logits(logits=vae.decoder(z), labels=x)
-            logpx_z = -tf.reduce_sum(cross_ent, axis=[1, 2, 3])
-            loss = -tf.reduce_mean(logpx_z + log_normal_pdf(z, 0.0, 0.0) - log_normal_pdf(z, mean, logvar))
-        gradients = tape.gradient(loss, vae.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, vae.trainable_variables))
-        return loss
-
-    n_steps = len(images) // batch_size
-
-    def run_epoch(epoch: int, synthetic: bool) -> float:
-        if synthetic:
-            dataset = tf.data.Dataset.from_tensors(data[:batch_size]).repeat(n_steps)
-        else:
-            dataset = tf.data.Dataset.from_tensor_slices(data).shuffle(len(data)).batch(batch_size, drop_remainder=True)
-        start = time.perf_counter()
-        for x in dataset:
-            float(train_step(x))  # the tutorial's per-step metric update reads the loss
-        return time.perf_counter() - start
-
-    return Candidate("tutorial/elbo", training_flops_per_image(vae), n_steps * batch_size, run_epoch)
+    loop = TutorialLoop(images, batch_size, latent_dim)
+    return Candidate("tutorial/elbo", training_flops_per_image(loop.vae), loop.n_steps * batch_size, loop.run_epoch)
 
 
 def seeds_candidate(images: np.ndarray, batch_size: int, latent_dim: int, batches: int) -> Candidate:

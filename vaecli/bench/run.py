@@ -30,9 +30,16 @@ import keras
 import psutil
 import tensorflow as tf
 
-from vaecli.bench.candidates import (default_config, matmul_gflops, seeds_candidate, torch_candidate, tutorial_candidate,
-                                     vaecli_candidate)
+from vaecli.bench.candidates import (
+    default_config,
+    matmul_gflops,
+    seeds_candidate,
+    torch_candidate,
+    tutorial_candidate,
+    vaecli_candidate,
+)
 from vaecli.bench.layers import layer_table, layer_times
+from vaecli.bench.whole_epoch import parts_table, scratch_folder, whole_epoch_candidates
 from vaecli.config.schemas import BenchConfig, TrainerConfig
 from vaecli.data import load_dataset
 from vaecli.run.files import atomic_write_text
@@ -84,23 +91,11 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path) -> dict:
     peak = matmul_gflops(cfg.matmul_size)
     log.info(f"bench: fp32 matmul {cfg.matmul_size}x{cfg.matmul_size}: {peak:.1f} GFLOP/s")
 
-    with PeakMemory() as memory:
-        candidates = []
-        for model in cfg.models:
-            candidates.append(vaecli_candidate(f"vaecli/{model}", default_config(model, cfg.trainer, cfg.latent_dim, cfg.seed), images))
-        for name, changes in cfg.variants.items():  # trainer settings, and network ones under `network`
-            changes = dict(changes)
-            network = dict(changes.pop("network", None) or {})
-            trainer = TrainerConfig(**{**cfg.trainer.__dict__, **changes})
-            config = default_config("elbo", trainer, cfg.latent_dim, cfg.seed, network)
-            candidates.append(vaecli_candidate(f"vaecli/elbo {name}", config, images))
-        candidates.append(tutorial_candidate(images, cfg.trainer.batch_size, cfg.latent_dim))
-        candidates.append(seeds_candidate(images, cfg.trainer.batch_size, cfg.latent_dim, cfg.seeds_batches))
-        peer = torch_candidate(images, cfg.trainer.batch_size, cfg.latent_dim)
-        if peer is None:
-            log.warning(f"bench: {TORCH_MISSING}")
-        else:
-            candidates.append(peer)
+    with PeakMemory() as memory, scratch_folder() as scratch:
+        # vae train's own epochs first: a Trainer starts by clearing Keras' session
+        candidates = whole_epoch_candidates(cfg, images, data.test_images, Path(scratch)) if cfg.whole_epoch_models else []
+        if cfg.steps:
+            candidates += step_candidates(cfg, images)
         for candidate in candidates:  # warm-up (tracing) one by one, measuring the memory each adds
             memory.reset()
             for epoch in range(cfg.warmup_rounds):
@@ -109,13 +104,14 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path) -> dict:
         for round_number in range(cfg.rounds):  # interleaved timed rounds
             for candidate in candidates:
                 candidate.seconds.append(candidate.run_epoch(cfg.warmup_rounds + round_number, False))
-                candidate.synthetic_seconds.append(candidate.run_epoch(cfg.warmup_rounds + round_number, True))
+                if candidate.measures_input:
+                    candidate.synthetic_seconds.append(candidate.run_epoch(cfg.warmup_rounds + round_number, True))
             log.info(f"bench: round {round_number + 1}/{cfg.rounds} done")
         process_peak = memory.peak_mb
 
     results = {c.name: c.result(peak) for c in candidates}
-    base = results["vaecli/elbo"]["images_per_s"]
-    for name, result in results.items():
+    for name, result in results.items():  # whole epochs against vaecli/elbo's whole epoch, steps against its steps
+        base = results.get("vaecli/elbo whole epoch" if name.endswith("whole epoch") else "vaecli/elbo", result)["images_per_s"]
         result["vaecli_elbo_speedup_over_this"] = round(base / result["images_per_s"], 2)
     report = {
         "machine": {"cpus": psutil.cpu_count(), "tensorflow": tf.__version__, "matmul_gflops": round(peak, 1),
@@ -124,14 +120,36 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path) -> dict:
                      "seeds_batches": cfg.seeds_batches, "trainer": dataclasses.asdict(cfg.trainer), "variants": cfg.variants},
         "results": results,
         "process_peak_rss_mb": round(process_peak),
-        "skipped": [] if any(name.startswith("torch/") for name in results) else [TORCH_MISSING],
+        "skipped": [] if any(name.startswith("torch/") for name in results) or not cfg.steps else [TORCH_MISSING],
     }
-    report["layers"] = layer_times(cfg.trainer.batch_size, images.shape[1:], cfg.latent_dim, rounds=4 * cfg.rounds)
+    if cfg.steps:
+        report["layers"] = layer_times(cfg.trainer.batch_size, images.shape[1:], cfg.latent_dim, rounds=4 * cfg.rounds)
     if cfg.train_memory:
         report["full_training_run"] = full_run_memory(cfg)
     atomic_write_text(out_dir / "bench.json", json.dumps(report, indent=2) + "\n")
     print(table(report))
     return report
+
+
+def step_candidates(cfg: BenchConfig, images) -> list:
+    """The training-step candidates: vaecli's objectives and variants, the tutorial's, the posts', PyTorch's."""
+    candidates = []
+    for model in cfg.models:
+        candidates.append(vaecli_candidate(f"vaecli/{model}", default_config(model, cfg.trainer, cfg.latent_dim, cfg.seed), images))
+    for name, changes in cfg.variants.items():  # trainer settings, and network ones under `network`
+        changes = dict(changes)
+        network = dict(changes.pop("network", None) or {})
+        trainer = TrainerConfig(**{**cfg.trainer.__dict__, **changes})
+        config = default_config("elbo", trainer, cfg.latent_dim, cfg.seed, network)
+        candidates.append(vaecli_candidate(f"vaecli/elbo {name}", config, images))
+    candidates.append(tutorial_candidate(images, cfg.trainer.batch_size, cfg.latent_dim))
+    candidates.append(seeds_candidate(images, cfg.trainer.batch_size, cfg.latent_dim, cfg.seeds_batches))
+    peer = torch_candidate(images, cfg.trainer.batch_size, cfg.latent_dim)
+    if peer is None:
+        log.warning(f"bench: {TORCH_MISSING}")
+    else:
+        candidates.append(peer)
+    return candidates
 
 
 def full_run_memory(cfg: BenchConfig) -> dict:
@@ -165,6 +183,8 @@ def table(report: dict) -> str:
         wait = "-" if r["input_wait_share"] is None else f"{r['input_wait_share']:.0%}"
         lines.append(f"{name:<32}{r['images_per_s']:>10.0f}{r['gflops']:>9.1f}{r['share_of_matmul_peak']:>9.0%}{wait:>11}"
                      f"{r['rss_added_mb']:>9}{r['vaecli_elbo_speedup_over_this']:>15.2f}x")
+    if parts := parts_table(report["results"]):
+        lines.append(parts)
     if "layers" in report:
         lines.append(layer_table(report["layers"]))
     if "full_training_run" in report:

@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from vaecli.run.folder import RunFolder
 
 from vaecli.errors import DataError
+from vaecli.run.folder import RunFolder
 
 
 def _monitor(run_dir: Path) -> tuple[str, bool]:

@@ -26,8 +26,8 @@ import numpy as np
 # OpenMP threads that spin while they wait were 10x slower per layer on this shared 2-core machine
 # (conv 1->32: 35 ms against 3.7 ms passive); it must be set before torch loads its OpenMP runtime.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+import torch
+from torch import nn
 
 
 class TorchConvVAE(nn.Module):

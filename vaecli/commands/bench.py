@@ -15,6 +15,10 @@ def bench(config) -> None:
 
     if config.time_to_quality:
         print(time_to_quality_table([Path(d) for d in config.time_to_quality]))
+    elif config.study.models:
+        from vaecli.bench.study import run_study_benchmark
+
+        run_study_benchmark(config, Path(HydraConfig.get().runtime.output_dir))
     elif config.sweep.jobs:
         from vaecli.bench.sweep_speedup import run_sweep_benchmark
 

@@ -13,14 +13,15 @@ from typing import Any, Optional
 
 from omegaconf import MISSING
 
+from vaecli.config.bench import StudyBenchConfig  # `vae bench study.*`
 from vaecli.data.schema import DatasetConfig  # the dataset group's schema, beside its sources
 from vaecli.errors import require as _require
 from vaecli.errors import require_choice as _choice
 from vaecli.errors import require_positive as _positive
 from vaecli.evaluate.schema import DisentanglementConfig  # eval.disentanglement's sample counts, beside the metrics
+from vaecli.models.precision import PRECISIONS  # beside its detection
 from vaecli.track.schema import TrackerConfig  # the tracker group's schema, beside the trackers
 
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 ON_NONFINITE = ("stop", "skip")
 STRATEGIES = ("default", "mirrored")
 
@@ -240,11 +241,15 @@ class BenchConfig:
     # its best validation loss (time to quality) and where early stopping would have stopped.
     time_to_quality: Optional[list[str]] = None
     sweep: SweepBenchConfig = field(default_factory=SweepBenchConfig)
+    study: StudyBenchConfig = field(default_factory=StudyBenchConfig)
+    # `vae train`'s whole epochs (test pass, checkpoint, figures) of these objectives, beside the tutorial's
+    whole_epoch_models: list[str] = field(default_factory=lambda: ["elbo", "mmd"])
+    steps: bool = True  # false: whole epochs only (no training-step candidates, no layer table), a quicker look
 
     def __post_init__(self) -> None:
         from vaecli.models.objectives import get
 
-        for model in self.models:
+        for model in [*self.models, *self.whole_epoch_models, *self.study.models]:
             get(model)  # a one-line error naming the known ones
         for key in ("images", "rounds", "seeds_batches", "matmul_size"):
             _positive(f"{key}", getattr(self, key), "1")

@@ -7,8 +7,8 @@ from typing import Any, Optional
 
 from omegaconf import MISSING
 
-from vaecli.data.schema import DatasetConfig
 from vaecli.config.schemas import EvalConfig
+from vaecli.data.schema import DatasetConfig
 from vaecli.errors import require, require_positive
 
 

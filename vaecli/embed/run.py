@@ -26,7 +26,6 @@ import numpy as np
 from omegaconf import OmegaConf
 
 import vaecli
-
 from vaecli.data import load_dataset
 from vaecli.embed import KIND
 from vaecli.embed.config import EmbedConfig, load_embed_config

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")  # trainer.precision: Keras mixed-precision policies
 FAST_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 
 

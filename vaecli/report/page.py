@@ -130,7 +130,7 @@ def _page_data(runs: list[Run], labels: list[str], side: Sidecar, specs: dict) -
         if run.latent_points is not None:
             points = read_latent_points(run.latent_points)  # checked readable when the run was found
             entry["extent"] = charts.extent(points)
-            key, spec = side.spec(run.latent_points, lambda: charts.latent(points))
+            key, spec = side.spec(run.latent_points, lambda points=points: charts.latent(points))
             entry["latent"] = key if spec is None else None  # a script beside the page, or inline
             if spec is not None:
                 specs[f"latent-{index}"] = spec

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from vaecli.run.overrides import flatten
+from vaecli.embed import is_embedding
 from vaecli.errors import ConfigError
 from vaecli.run import names, status
 from vaecli.run.history import read_metrics
-from vaecli.embed import is_embedding
+from vaecli.run.overrides import flatten
 from vaecli.visual import plots
 
 SETTINGS = ["model", "dataset", "latent_dim", "variant", "train_size", "epochs"]
@@ -111,7 +111,7 @@ def _read(path: Path, file: str, reader):
     """reader(path), or _Unreadable naming the file: any failure to read one file is that file's damage."""
     try:
         return reader(path)
-    except Exception as error:  # noqa: BLE001 - a damaged file may fail in any library's way; the run is listed
+    except Exception as error:
         raise _Unreadable(file, error) from error
 
 

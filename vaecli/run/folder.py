@@ -84,7 +84,7 @@ class RunFolder:
             raise DataError(f"{self.path} is not a vaecli run folder (no {names.CONFIG}); pass a folder that `vae train` wrote")
         try:
             return load_train_config(self.config)
-        except Exception as ex:  # yaml's parser errors, OmegaConf's validation errors, an unknown group option
+        except Exception as ex:  # noqa: BLE001  yaml's parser errors, OmegaConf's validation errors, an unknown group option
             raise self.damaged(self.config, ex) from None
 
     def saved_overrides(self) -> list[str] | None:
@@ -145,7 +145,7 @@ class RunFolder:
                             f"(resume it with vae train resume={self.path})")
         try:
             return keras.saving.load_model(self.model)
-        except Exception as ex:  # a damaged zip or weights file fails in many ways inside Keras and h5py
+        except Exception as ex:  # noqa: BLE001  a damaged zip or weights file fails in many ways inside Keras and h5py
             raise self.damaged(self.model, ex) from None
 
     def problems(self) -> list[str]:
@@ -189,7 +189,7 @@ class RunFolder:
     def _yaml(self, path: Path):
         try:
             return OmegaConf.load(path)
-        except Exception as ex:  # yaml's ScannerError, ParserError, UnicodeDecodeError, ...
+        except Exception as ex:  # noqa: BLE001  yaml's ScannerError, ParserError, UnicodeDecodeError, ...
             raise self.damaged(path, ex) from None
 
     def _json(self, path: Path):

@@ -6,7 +6,7 @@
       run.json            provenance: versions, git commit, data fingerprint, device, command line
       status.json         running | finished | failed | interrupted, with the pid and host that wrote it
       metrics.csv         one row per epoch: every loss part on train, validation and test
-      timing.csv          seconds per epoch (apart, so that deterministic runs have identical metrics.csv)
+      timing.csv          seconds per epoch and its parts (apart, so that deterministic runs have identical metrics.csv)
       metrics.json        `vae eval`'s metrics
       model.keras         the final model
       checkpoints/        tf.train.CheckpointManager (best/ holds early stopping's best epoch)
@@ -28,6 +28,9 @@ RUN_INFO = "run.json"
 STATUS = "status.json"
 METRICS_CSV = "metrics.csv"
 TIMING_CSV = "timing.csv"
+# timing.csv's columns: epoch, seconds (the training steps, as before these parts), <part>_seconds for each part
+# below, and total_seconds (the whole epoch); vaecli/train/epoch_parts.py says what each part holds.
+TIMING_PARTS = ("train", "test", "figures", "frames", "checkpoint", "tracking")
 METRICS_JSON = "metrics.json"
 MODEL = "model.keras"
 CHECKPOINTS = "checkpoints"

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from vaecli import track
 from vaecli.errors import Interrupted, one_line_message
@@ -43,7 +44,7 @@ def run_sweep_job(task: Callable[[Any], Any], cfg, hydra_cfg, resumable: Callabl
     except Interrupted as ex:  # Ctrl-C or SIGTERM ends the whole sweep, not just this job
         status.write(run_dir, status.JobStatus("interrupted", name, error=str(ex)))
         raise KeyboardInterrupt from ex
-    except Exception as ex:
+    except Exception as ex:  # noqa: BLE001  any failure of one job is recorded, and the sweep goes on
         message = one_line_message(ex)
         status.write(run_dir, status.JobStatus("failed", name, error=message))
         track.end_run(run_dir, "failed")  # also when it failed after training, in its evaluation

@@ -25,7 +25,7 @@ def _retry_locked(call, *args, **kwargs):
     for attempt in range(LOCKED_RETRIES):
         try:
             return call(*args, **kwargs)
-        except Exception as ex:  # noqa: BLE001  (MlflowException or SQLAlchemy's OperationalError: both say "locked")
+        except Exception as ex:
             if "database is locked" not in str(ex) or attempt == LOCKED_RETRIES - 1:
                 raise
             time.sleep(0.5 * 2 ** attempt)
@@ -78,7 +78,7 @@ class MLflow(Tracker):
             location = (Path(store[len("sqlite:///"):]).parent / "mlartifacts").as_uri()
         try:
             return _retry_locked(self.client.create_experiment, self.cfg.experiment, artifact_location=location)
-        except Exception:  # noqa: BLE001  (another process created it first)
+        except Exception:
             found = _retry_locked(self.client.get_experiment_by_name, self.cfg.experiment)
             if found is None:
                 raise

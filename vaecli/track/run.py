@@ -17,10 +17,10 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from vaecli.run.overrides import flatten as flatten_config
 from vaecli.errors import Interrupted
 from vaecli.run import names
 from vaecli.run.files import atomic_write_text
+from vaecli.run.overrides import flatten as flatten_config
 from vaecli.track import get, hparams
 from vaecli.track.base import Guarded
 

@@ -43,7 +43,7 @@ def _mirrored(trainer_cfg) -> tf.distribute.MirroredStrategy:
     return _mirrored_strategy(tuple(devices))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _mirrored_strategy(devices: tuple[str, ...]) -> tf.distribute.MirroredStrategy:
     """One strategy per process for the same devices: two would number their collective operations
     alike, and the second's all_gather would fail on the first's shapes (runs of a sweep share a process)."""

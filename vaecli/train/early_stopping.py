@@ -12,10 +12,10 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from vaecli.run import names
-from vaecli.run.folder import RunFolder
 from vaecli.config.schemas import EarlyStoppingConfig
+from vaecli.run import names
 from vaecli.run.files import atomic_write_text
+from vaecli.run.folder import RunFolder
 
 log = logging.getLogger(__name__)
 

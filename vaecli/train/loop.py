@@ -7,7 +7,6 @@ It writes the run folder through vaecli.run (the file names and what each holds:
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import keras
@@ -15,24 +14,25 @@ import numpy as np
 import tensorflow as tf
 
 from vaecli import track
-from vaecli.visual import run_animations as animations
-from vaecli.visual import run_figures as figures
-from vaecli.run import status
-from vaecli.run.files import run_lock
-from vaecli.run.folder import RunFolder
-from vaecli.run.provenance import provenance
-from vaecli.train.stop_signals import StopSignals
 from vaecli.config.schemas import TrainConfig
 from vaecli.data import eval_pipeline, load_dataset, read_faults, training_batches
 from vaecli.errors import DataError, Interrupted, TrainingError, disk_fault
-from vaecli.train.early_stopping import EarlyStopping
-from vaecli.train.memory import check_memory
-from vaecli.run.history import History
-from vaecli.train.progress_bar import ProgressBar, time_left
 from vaecli.evaluate.collapse import collapse_note
 from vaecli.models.networks import VAE
+from vaecli.run import status
+from vaecli.run.files import run_lock
+from vaecli.run.folder import RunFolder
+from vaecli.run.history import History
+from vaecli.run.provenance import provenance
 from vaecli.train.build import build_steps
+from vaecli.train.early_stopping import EarlyStopping
+from vaecli.train.epoch_parts import EpochParts
+from vaecli.train.memory import check_memory
+from vaecli.train.progress_bar import ProgressBar, time_left
 from vaecli.train.steps import Steps
+from vaecli.train.stop_signals import StopSignals
+from vaecli.visual import run_animations as animations
+from vaecli.visual import run_figures as figures
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class Trainer:
         folder.write_config(cfg)
         if overrides is not None:
             folder.write_overrides(overrides)
-        folder.write_run_info(provenance(data, device))
+        folder.write_run_info({**provenance(data, device), "precision": cfg.trainer.precision})  # what auto chose, too
         status.mark(run_dir, "running")
         if not self.manager.checkpoints:
             self.save_checkpoint()  # from now on the folder can always be resumed
@@ -158,12 +158,12 @@ class Trainer:
         for epoch_number in range(first := self.finished_epochs + 1, epochs + 1):
             if self.early_stopping is not None and self.early_stopping.should_stop:
                 break
-            started = time.perf_counter()
-            with read_faults(self.data.train_stream):  # a streamed file that cannot be read: DataError naming it
+            parts = EpochParts()
+            with read_faults(self.data.train_stream), parts.timed("train"):  # a streamed file that cannot be read: DataError naming it
                 self.train_epoch(epoch_number)
-            row = self.end_epoch(epoch_number, time.perf_counter() - started)
+            row = self.end_epoch(epoch_number, parts)
             if epoch_number == first < epochs:  # the whole epoch's time: steps, held-out losses, figures
-                log.info(time_left(time.perf_counter() - started, epochs - epoch_number))
+                log.info(time_left(parts.elapsed(), epochs - epoch_number))
             if self.stop.received:
                 self.interrupt()
         if self.early_stopping is not None:
@@ -196,39 +196,51 @@ class Trainer:
                     self.save_checkpoint()
                     self.interrupt()
 
-    def end_epoch(self, epoch_number: int, seconds: float) -> dict[str, float]:
-        """Held-out losses, the metrics row, the checkpoint, logs and (every plot_every epochs) figures."""
+    def end_epoch(self, epoch_number: int, parts: EpochParts) -> dict[str, float]:
+        """Held-out losses, the metrics row, the checkpoint, logs and (every plot_every epochs) figures; each timed."""
         row = {"epoch": epoch_number, **{f"train/{k}": v for k, v in self.steps.train_means.result().items()}}
-        for split, dataset in self.held_out.items():
-            row.update({f"{split}/{k}": v for k, v in self.steps.evaluate(dataset, self.cfg.seed + 1).items()})
-        # Metrics before the checkpoint: a run killed in between redoes the epoch and rewrites its row.
-        self.history.append(row)
-        self.tracking.log_epoch(row)
-        self.timing.append({"epoch": epoch_number, "seconds": round(seconds, 3)})
-        if self.early_stopping is not None:
-            self.early_stopping.update(row)
-        self.progress.epoch.assign(epoch_number)
-        self.progress.step_in_epoch.assign(0)
-        self.save_checkpoint()
-        log.info(_summary(row, seconds, self.cfg.trainer.epochs))
-        self.animator.record(self.vae, epoch_number)  # the latent space's every epoch, for latent_evolution.gif
-        with self.writer.as_default(step=epoch_number):
+        with parts.timed("test"):
+            for split, dataset in self.held_out.items():
+                row.update({f"{split}/{k}": v for k, v in self.steps.evaluate(dataset, self.cfg.seed + 1).items()})
+        # Metrics (and a first timing row) before the checkpoint: a run killed in between redoes the epoch and
+        # rewrites its rows, so both files always cover exactly the checkpointed epochs.
+        with parts.timed("tracking"):
+            self.history.append(row)
+            self.tracking.log_epoch(row)
+            self.timing.append(parts.row(epoch_number, parts.elapsed()))
+        with parts.timed("checkpoint"):
+            if self.early_stopping is not None:
+                self.early_stopping.update(row)  # saves the best epoch's weights
+            self.progress.epoch.assign(epoch_number)
+            self.progress.step_in_epoch.assign(0)
+            self.save_checkpoint()
+        with parts.timed("frames"):
+            self.animator.record(self.vae, epoch_number)  # the latent space's every epoch, for latent_evolution.gif
+        drawn = {}
+        if epoch_number % self.cfg.trainer.plot_every == 0 or epoch_number == self.cfg.trainer.epochs:
+            drawn = self.draw(epoch_number, parts)
+        with parts.timed("tracking"), self.writer.as_default(step=epoch_number):
             for key, value in row.items():
                 if "/" in key:
                     tf.summary.scalar(key, value)
-            tf.summary.scalar("time/epoch_seconds", seconds)
-            if epoch_number % self.cfg.trainer.plot_every == 0 or epoch_number == self.cfg.trainer.epochs:
-                for kind, png in self.draw(epoch_number).items():
-                    tf.summary.image(kind, tf.image.decode_png(png)[None])
-        self.writer.flush()
+            tf.summary.scalar("time/epoch_seconds", parts.seconds["train"])
+            for kind, png in drawn.items():
+                tf.summary.image(kind, tf.image.decode_png(png)[None])
+            self.writer.flush()
+            self.timing.rows.pop()  # the epoch's final row, with its checkpoint, figures and tracking
+            self.timing.append(parts.row(epoch_number, parts.elapsed()))
+        log.info(_summary(row, parts, self.cfg.trainer.epochs))
         return row
 
-    def draw(self, epoch_number: int) -> dict[str, bytes]:
-        cfg, data = self.cfg, self.data
+    def draw(self, epoch_number: int, parts: EpochParts | None = None) -> dict[str, bytes]:
+        cfg, data, parts = self.cfg, self.data, parts or EpochParts()
         title = f"{cfg.model.name} ({cfg.likelihood.name}, {cfg.network.name}) on {data.name}, latent_dim={cfg.latent_dim}"
-        drawn = figures.draw(self.vae, data.test_images, data.test_labels, data.class_names, cfg.figures, title, cfg.seed)
-        self.animator.write(self.vae, title)
-        return figures.save(drawn, self.folder.figures, epoch_number)
+        with parts.timed("figures"):
+            drawn = figures.draw(self.vae, data.test_images, data.test_labels, data.class_names, cfg.figures, title, cfg.seed)
+            pngs = figures.save(drawn, self.folder.figures, epoch_number)
+        with parts.timed("frames"):
+            self.animator.write(self.vae, title)
+        return pngs
 
     def interrupt(self) -> None:
         raise Interrupted(f"stopped by {self.stop.received} with a checkpoint; continue with: vae train resume={self.run_dir}")
@@ -259,12 +271,12 @@ def _restore_latest(manager, checkpoint, run_dir: Path) -> None:
     raise DataError(f"no readable checkpoint in {RunFolder(run_dir).checkpoints} ({'; '.join(failures) or 'none'}); start a new run")
 
 
-def _summary(row: dict, seconds: float, epochs: int) -> str:
+def _summary(row: dict, timing: EpochParts, epochs: int) -> str:
     def parts(split: str) -> str:
         return " ".join(f"{k.split('/', 1)[1]}={v:.5g}" for k, v in row.items() if k.startswith(f"{split}/"))
 
     held = " | ".join(f"{split} {parts(split)}" for split in ("val", "test") if any(k.startswith(split) for k in row))
-    return f"epoch {row['epoch']}/{epochs} {seconds:.1f}s | train {parts('train')} | {held}"
+    return f"epoch {row['epoch']}/{epochs} {timing.elapsed():.1f}s ({timing.brief()}) | train {parts('train')} | {held}"
 
 
 def _save_model(vae: VAE, path: Path) -> None:
