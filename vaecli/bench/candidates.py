@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import keras
@@ -77,7 +78,7 @@ class Candidate:
     name: str
     flops_per_image: int
     images: int
-    run_epoch: object
+    run_epoch: Callable[[int, bool], float]  # (epoch, synthetic input) -> seconds
     seconds: list[float] = field(default_factory=list)
     synthetic_seconds: list[float] = field(default_factory=list)
     rss_added_mb: float = 0.0  # resident memory its set-up and first epoch added to the process

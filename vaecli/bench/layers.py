@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from typing import Any
 
 import tensorflow as tf
 
@@ -36,7 +37,8 @@ def _timed_step(form, layer, x, first: bool):
 def layer_times(batch_size: int = 100, image_shape=(28, 28, 1), latent_dim: int = 2, rounds: int = 20) -> list[dict]:
     """One row per layer with weights: name, input and output shapes, forward GFLOP/s and milliseconds per form."""
     vae = build_vae(ElboConfig(), ConvNetworkConfig(), BernoulliConfig(), latent_dim, image_shape)
-    rows, runs = [], []
+    rows: list[dict[str, Any]] = []
+    runs: list[tuple[dict[str, Any], str, Any]] = []
     for network, x in ((vae.encoder, tf.random.uniform((batch_size, *image_shape))),
                        (vae.decoder, tf.random.normal((batch_size, latent_dim)))):
         for index, layer in enumerate(network.sequence):
@@ -46,12 +48,12 @@ def layer_times(batch_size: int = 100, image_shape=(28, 28, 1), latent_dim: int 
                 forms = {"plain": layer}
                 if supports(layer):
                     forms["blocks"] = lambda x, layer=layer: apply_on_blocks(layer, x)
-                row = {"layer": f"{network.name}[{index}] {type(layer).__name__}", "in": tuple(x.shape[1:]), "out": tuple(y.shape[1:]),
+                row: dict[str, Any] = {"layer": f"{network.name}[{index}] {type(layer).__name__}", "in": tuple(x.shape[1:]), "out": tuple(y.shape[1:]),
                        "training_mflop": round((2 if first else 3) * _forward_flops(layer, x.shape, y.shape) * batch_size / 1e6, 1), "ms": {}}
                 rows.append(row)
                 runs += [(row, name, _timed_step(form, layer, x, first)) for name, form in forms.items()]
             x = y
-    times = {(id(row), name): [] for row, name, _ in runs}
+    times: dict[tuple[int, str], list[float]] = {(id(row), name): [] for row, name, _ in runs}
     level = tf.get_logger().level
     tf.get_logger().setLevel("ERROR")  # one compiled step per layer and form: TensorFlow would warn of retracing
     for run in (r for _, _, r in runs):  # trace and warm up

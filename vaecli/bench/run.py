@@ -168,7 +168,7 @@ def full_run_memory(cfg: BenchConfig) -> dict:
                 break
             time.sleep(0.05)
         if child.returncode:
-            return {"error": (child.stderr.read() or "").strip().splitlines()[-1:]}
+            return {"error": ((child.stderr.read() if child.stderr else "") or "").strip().splitlines()[-1:]}
     return {"peak_rss_mb": round(peak / 2**20), "seconds": round(time.perf_counter() - started, 1), "epochs": 1}
 
 

@@ -48,7 +48,7 @@ def timed_sweep(command: list[str]) -> float:
 
 def run_sweep_benchmark(cfg: BenchConfig, out_dir: Path) -> dict:
     sweep = cfg.sweep
-    seconds = {"serial": [], "parallel": []}
+    seconds: dict[str, list[float]] = {"serial": [], "parallel": []}
     with tempfile.TemporaryDirectory() as scratch:
         for round_number in range(sweep.rounds):
             order = ("serial", "parallel") if round_number % 2 == 0 else ("parallel", "serial")

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -44,7 +45,7 @@ def time_to_quality(run_dir: Path, metric: str, higher_is_better: bool, target: 
             stop = epoch
             break
     sign = 1 if higher_is_better else -1
-    result = {
+    result: dict[str, Any] = {
         "best": {"value": sign * values[best], "epoch": best + 1, "seconds": round(float(elapsed[best]), 1)},
         "early_stop": {"epoch": stop + 1, "seconds": round(float(elapsed[stop]), 1),
                        "best_epoch": best_so_far + 1, "value": sign * values[best_so_far]},
@@ -68,7 +69,7 @@ def time_to_quality_table(folders: list[Path]) -> str:
     runs = [run for run in find_runs(folders) if any("val/loss" in row for row in run.history)]
     if not runs:
         raise DataError(f"no finished runs with a validation split under {', '.join(map(str, folders))}")
-    targets = {}
+    targets: dict[str, Any] = {}
     for run in runs:
         trainer = RunFolder(run.path).read_config().trainer
         run.settings.update(learning_rate=trainer.learning_rate, batch_size=trainer.batch_size)

@@ -49,7 +49,8 @@ def vaecli_whole_epoch(model: str, cfg, scratch: Path) -> WholeEpochCandidate:
     (scratch / model).mkdir(parents=True)
     trainer = Trainer(config, scratch / model, StopSignals())
     candidate = WholeEpochCandidate(f"vaecli/{model} whole epoch", training_flops_per_image(trainer.vae),
-                                    trainer.steps_per_epoch * trainer_cfg.batch_size, None, measures_input=False)
+                                    trainer.steps_per_epoch * trainer_cfg.batch_size, lambda epoch, synthetic: 0.0,
+                                    measures_input=False)  # run_epoch: set below, once it can see the candidate
     epochs = itertools.count(1)  # the run's own epoch numbers: figures at trainer.plot_every, as in `vae train`
 
     def run_epoch(epoch: int, synthetic: bool) -> float:

@@ -13,7 +13,8 @@ them collapsed; a KL of 0 is never read into a part they do not have.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 # Below this KL (nats per image, all dimensions together) q(z|x) is the prior for practical purposes: the
 # code tells the decoder less than 0.15 bits about an image. A healthy 2-D MNIST VAE has ~5-10 nats.
@@ -33,7 +34,7 @@ def last_kl(row: Mapping[str, float]) -> float | None:
     return None
 
 
-def collapse_note(history_rows: list[Mapping[str, float]], metrics: Mapping[str, float] | None = None) -> str | None:
+def collapse_note(history_rows: Sequence[Mapping[str, Any]], metrics: Mapping[str, float] | None = None) -> str | None:
     """One line saying the posterior collapsed, with the remedies; None when the run shows no sign of it.
 
     history_rows: metrics.csv's rows (the last one is read); metrics: metrics.json's `metrics`, once evaluated.

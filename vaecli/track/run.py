@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Literal
 
 from omegaconf import OmegaConf
 
@@ -99,7 +100,7 @@ class RunTracking:
     def __enter__(self) -> RunTracking:
         return self
 
-    def __exit__(self, kind, error, traceback) -> bool:
+    def __exit__(self, kind, error, traceback) -> Literal[False]:  # never swallows the run's exception
         if self.tracker is None:
             return False
         state = "finished" if kind is None else "interrupted" if issubclass(kind, (Interrupted, KeyboardInterrupt)) else "failed"

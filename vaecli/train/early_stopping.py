@@ -48,7 +48,8 @@ class EarlyStopping:
 
     @property
     def should_stop(self) -> bool:
-        return self.best_epoch > 0 and self.last_epoch - self.best_epoch >= self.cfg.patience
+        patience = self.cfg.patience or 0  # set: an EarlyStopping exists only for a run with a patience
+        return self.best_epoch > 0 and self.last_epoch - self.best_epoch >= patience
 
     def finish(self) -> None:
         """Put the best weights back into the model and record the outcome."""

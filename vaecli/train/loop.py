@@ -259,7 +259,7 @@ def _stop_on_nonfinite(steps: Steps, epoch_number: int, step: int, folder: RunFo
 
 def _restore_latest(manager, checkpoint, run_dir: Path) -> None:
     """The newest readable checkpoint; a corrupt newest one falls back to the one before."""
-    failures = []
+    failures: list[str] = []
     for path in reversed(manager.checkpoints):
         try:
             checkpoint.restore(path).assert_existing_objects_matched()

@@ -35,11 +35,10 @@ class ProgressBar:
     @contextmanager
     def epoch(self, epoch_number: int, done: int):
         """The bar of one epoch, starting at `done` steps (a resumed epoch)."""
-        self._bar = tqdm(total=self.steps_per_epoch, initial=done, desc=f"epoch {epoch_number}/{self.epochs}",
-                         leave=True, disable=True if self.quiet else None, unit="step", dynamic_ncols=True,
-                         file=self.stream)
-        self._since = time.perf_counter()
-        with self._bar:
+        bar = tqdm(total=self.steps_per_epoch, initial=done, desc=f"epoch {epoch_number}/{self.epochs}",
+                   leave=True, disable=True if self.quiet else None, unit="step", dynamic_ncols=True, file=self.stream)
+        self._bar, self._since = bar, time.perf_counter()
+        with bar:
             yield self
         self._bar = None
 
