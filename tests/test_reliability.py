@@ -13,8 +13,9 @@ from conftest import run_vae, start_vae
 
 from vaecli.errors import DataError
 from vaecli.run.files import run_lock
+from vaecli.run.folder import RunFolder
 from vaecli.run.history import read_metrics
-from vaecli.train.loop import load_model, train
+from vaecli.train.loop import train
 
 
 @pytest.mark.slow
@@ -73,7 +74,7 @@ def uninterrupted(tiny_mnist, tmp_path_factory):
 def assert_same_run(run_dir, reference):
     assert read_metrics(run_dir / "metrics.csv") == read_metrics(reference / "metrics.csv")
     assert [r["epoch"] for r in read_metrics(run_dir / "timing.csv")] == [1, 2, 3, 4]
-    for a, b in zip(load_model(run_dir).get_weights(), load_model(reference).get_weights()):
+    for a, b in zip(RunFolder(run_dir).load_model().get_weights(), RunFolder(reference).load_model().get_weights()):
         np.testing.assert_array_equal(a, b)
 
 

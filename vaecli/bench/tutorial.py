@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vaecli.config.networks import ConvNetworkConfig
+from vaecli.models.network_schemas import ConvNetworkConfig
 from vaecli.models.likelihoods import BernoulliConfig
 from vaecli.models.losses import log_normal_pdf
 from vaecli.models.networks import build_vae
