@@ -132,7 +132,10 @@ class Run:
 
     @functools.cached_property
     def model(self) -> Model:
-        """The final model (model.keras), loaded on first use."""
+        """The final model (model.keras), loaded on first use; TensorFlow's start-up log is hidden as `vae` hides it."""
+        from vaecli.quiet_tf import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
         return Model(self.folder.load_model())
 
     def summary(self) -> dict:
