@@ -19,7 +19,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
 from vaecli.config.store import register_schemas, to_object
-from vaecli.errors import Interrupted, VaeError
+from vaecli.errors import Interrupted, Paused, VaeError
 from vaecli.run.creation import register_resolver, remove_unused_run_folder
 from vaecli.run.overrides import PATH_KEYS
 from vaecli.sweep import callback
@@ -127,11 +127,12 @@ class JobFailures:
                 raise self.failure from None
             if isinstance(ex.__cause__, Interrupted) and launch.config is not None:  # a sweep's job
                 sweep_dir = launch.config.hydra.sweep.dir
-                raise Interrupted(f"sweep stopped by a signal after a checkpoint of its running job; continue it with the same "
+                raise Paused(f"sweep stopped by a signal after a checkpoint of its running job; continue it with the same "
                                   f"command and hydra.sweep.dir={sweep_dir}") from None
             raise
         if self.failure is not None:
-            remove_unused_run_folder()  # a typo leaves no timestamped folder behind
+            if (removed := remove_unused_run_folder()) is not None:  # a typo leaves no timestamped folder behind
+                print(f"vae: nothing was run; removed the run folder {removed}", file=sys.stderr)
             raise self.failure
         if launch.failed_jobs:
             (folder, first), more = launch.failed_jobs[0], len(launch.failed_jobs) - 1

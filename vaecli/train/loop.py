@@ -24,7 +24,7 @@ from vaecli.run.provenance import provenance
 from vaecli.train.stop_signals import StopSignals
 from vaecli.config.schemas import TrainConfig
 from vaecli.data import eval_pipeline, load_dataset, read_faults, training_batches
-from vaecli.errors import DataError, Interrupted, TrainingError, disk_fault
+from vaecli.errors import DataError, Paused, TrainingError, disk_fault
 from vaecli.train.early_stopping import EarlyStopping
 from vaecli.train.memory import check_memory
 from vaecli.run.history import History
@@ -231,7 +231,7 @@ class Trainer:
         return figures.save(drawn, self.folder.figures, epoch_number)
 
     def interrupt(self) -> None:
-        raise Interrupted(f"stopped by {self.stop.received} with a checkpoint; continue with: vae train resume={self.run_dir}")
+        raise Paused(f"stopped by {self.stop.received} with a checkpoint; continue with: vae train resume={self.run_dir}")
 
 
 def _stop_on_nonfinite(steps: Steps, epoch_number: int, step: int, folder: RunFolder) -> None:
