@@ -18,6 +18,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
+from vaecli.commands.help import register_help_resolver
 from vaecli.config.store import register_schemas, to_object
 from vaecli.errors import Interrupted, Paused, VaeError
 from vaecli.run.creation import register_resolver, remove_unused_run_folder
@@ -70,6 +71,7 @@ def hydra_command(config_name: str, work: Callable[[Any], Any], tensorflow: bool
     """
     register_schemas()
     register_resolver()  # ${unique_dir:...} in conf/hydra/vaecli.yaml; also in every job process that imports the app
+    register_help_resolver()  # ${own_choices:} in the --help templates: this command's groups only
     failures = JobFailures(resumable)
 
     @hydra.main(version_base="1.3", config_path="pkg://vaecli.conf", config_name=config_name)
