@@ -22,9 +22,13 @@ install: $(BIN)/vae
 
 # Debian packages, where apt is there: the full Fashion-MNIST (elsewhere tensorflow-datasets
 # downloads it on first use), and chromium for the report's browser test (skipped without it).
+# Only the packages dpkg does not know are installed, and --no-upgrade leaves every installed package
+# (perl, systemd, ...) at its version: a test run is no system upgrade.
 APT_INSTALL = if command -v apt-get >/dev/null; then \
+		missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
-		($$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(1)) || echo "could not install $(1)"; \
+		[ -z "$$missing" ] || ($$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-upgrade $$missing) \
+			|| echo "could not install $$missing"; \
 	fi
 
 data:
