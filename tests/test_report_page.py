@@ -252,3 +252,27 @@ def test_hovering_a_latent_point_shows_its_image(browser):
     image = tooltip.find_element(By.TAG_NAME, "img")
     assert image.get_attribute("src").startswith("data:image/png;base64,")
     assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) == 2 * 28 + 2
+
+
+@pytest.mark.slow
+def test_a_one_run_report_has_no_compare_section_and_no_empty_chart(tmp_path):
+    """One run: the Compare section is hidden; two runs, none ticked: the hint, and no curves of nothing."""
+    from selenium.webdriver.common.by import By
+
+    make_run(tmp_path / "one" / "run", "elbo", seed=0)
+    one = write_report([tmp_path / "one"], tmp_path / "one.html")
+    driver = chromium()
+    try:
+        driver.get(one.as_uri())
+        wait(driver, "return document.readyState === 'complete'")
+        assert not driver.find_element(By.ID, "compare").is_displayed()
+        assert driver.execute_script("return !(window.vaeViews || {}).compare")
+        sweep = make_sweep(tmp_path / "sweep")
+        driver.get(write_report([sweep], tmp_path / "sweep.html").as_uri())
+        for box in driver.find_elements(By.CSS_SELECTOR, "input.pick"):
+            if box.is_selected():
+                box.click()
+        assert driver.find_element(By.ID, "compare").is_displayed() and driver.find_element(By.ID, "compare-hint").is_displayed()
+        assert driver.find_element(By.ID, "compare-curves").get_attribute("innerHTML") == ""
+    finally:
+        driver.quit()
