@@ -1,6 +1,7 @@
 # The two commands of the README. Each installs what it needs first.
 #   make train   trains the MMD-VAE on Fashion-MNIST (vae train model=mmd dataset=fashion)
-#   make test    runs the test suite
+#   make test    runs the whole test suite (what CI runs)
+#   make test-fast  the tests not marked slow: a quick check before the full run
 #   make lint    ruff (lint, import order), the layers (.importlinter) and mypy: what CI requires
 #   make docs    builds the documentation site into site/ (mkdocs build --strict); make docs-serve serves it
 # ARGS passes extra overrides: make train ARGS="trainer.epochs=5"
@@ -9,7 +10,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: install data browser train test lint docs docs-serve bench clean
+.PHONY: install data browser train test test-fast lint docs docs-serve bench clean
 
 $(BIN)/vae: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +22,13 @@ install: $(BIN)/vae
 
 # Debian packages, where apt is there: the full Fashion-MNIST (elsewhere tensorflow-datasets
 # downloads it on first use), and chromium for the report's browser test (skipped without it).
+# Only the packages dpkg does not know are installed, and --no-upgrade leaves every installed package
+# (perl, systemd, ...) at its version: a test run is no system upgrade.
 APT_INSTALL = if command -v apt-get >/dev/null; then \
+		missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
-		($$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(1)) || echo "could not install $(1)"; \
+		[ -z "$$missing" ] || ($$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-upgrade $$missing) \
+			|| echo "could not install $$missing"; \
 	fi
 
 data:
@@ -37,6 +42,10 @@ train: install data
 
 test: install data browser
 	$(BIN)/python -m pytest -n auto --maxprocesses=8 --dist loadfile $(ARGS)
+
+# No training and no `vae` subprocesses (@pytest.mark.slow): minutes, not half an hour (docs/getting-started.md).
+test-fast: install data browser
+	$(BIN)/python -m pytest -n auto --maxprocesses=8 --dist loadfile -m "not slow" $(ARGS)
 
 # The gate: ruff's rules and import order, the layers without cycles (.importlinter), mypy (pyproject.toml).
 lint: install

@@ -170,3 +170,40 @@ def small_vae(model: str = "elbo", likelihood: str | None = None, latent_dim: in
     network = ConvNetworkConfig(encoder_filters=[4], decoder_filters=[4], decoder_base_channels=2)
     return build_vae(objective.Config(**options), network, likelihood_cfg, latent_dim, shape)
 
+
+
+# ---------------------------------------------------------------- tests leave nothing behind in the clone
+
+
+def _clone_entries() -> set[str]:
+    """Every file and folder in the clone, empty folders included (git does not show those), but for .git,
+    bytecode caches and virtual environments (the install's, made before the tests)."""
+    entries = set()
+    for root, dirs, files in os.walk(REPO):
+        dirs[:] = [d for d in dirs if d not in (".git", "__pycache__") and not (Path(root, d, "pyvenv.cfg")).exists()]
+        here = Path(root).relative_to(REPO)
+        entries.update(str(here / name) for name in [*dirs, *files])
+    return entries
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):  # the controller (or a run without xdist): once per session
+        session.config.stash[_LITTER_BEFORE] = _clone_entries()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The session fails if a file or folder appeared in the clone (outside the temporary folders tests write in)."""
+    before = session.config.stash.get(_LITTER_BEFORE, None)
+    if hasattr(session.config, "workerinput") or before is None:
+        return
+    new = sorted(_clone_entries() - before)
+    if new:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"the tests left files in the clone {REPO}: {', '.join(new)}"
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(f"FAILED (tests leave nothing behind): {message}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_LITTER_BEFORE = pytest.StashKey[set]()

@@ -195,15 +195,29 @@ def test_each_command_help_describes_that_command(command, says):
     """Hydra renders hydra.help of the command's own config; its header and examples name that command only."""
     from hydra import compose, initialize_config_module
 
+    from vaecli.commands.help import register_help_resolver
     from vaecli.config.store import register_schemas
 
     register_schemas()
+    register_help_resolver()
     with initialize_config_module(version_base="1.3", config_module="vaecli.conf"):
         shown = compose(command, overrides=["+run=x"] if command == "eval" else [], return_hydra_config=True).hydra.help
+        template = shown.template  # resolved while Hydra knows the groups (${own_choices:})
     text = f"{shown.header}\n{shown.footer}"
     assert shown.header.startswith(f"vae {command}: ") and says in text
     assert not {"train", "eval", "report", "bench"} - {command} & {w.split()[0] for w in text.split("vae ")[1:]}
-    assert ("$APP_CONFIG_GROUPS" in shown.template) == (command == "train")  # only train takes model, dataset, ...
+    assert "$APP_CONFIG_GROUPS" not in template  # Hydra's list of every group under conf/, embed's too
+
+
+@pytest.mark.parametrize("command, groups", [
+    ("train", ["dataset", "experiment", "hparams_search", "likelihood", "model", "network", "tracker"]),
+    ("embed", ["dataset", "experiment", "method"]),
+])
+def test_each_command_help_lists_only_its_own_groups(tmp_path, command, groups):
+    result = run_vae(command, "--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    section = result.stdout.split("== Choices (group=option) ==\n")[1].split("\n== Config")[0].splitlines()
+    assert section == [f"{group}: {', '.join(choices(group))}" for group in groups]
 
 
 def test_help_is_rendered_for_the_command_asked_about(tmp_path):

@@ -138,3 +138,43 @@ def test_class_names_in_other_scripts_draw_without_warnings(collapsed_run_with_j
     assert sorted(p.name for p in (run_dir / names.FIGURES).glob("latent_epoch*.png")) == ["latent_epoch001.png", "latent_epoch002.png"]
     assert "Glyph" not in result.stderr and "missing from font" not in result.stderr, result.stderr
     assert not np.any([line.strip() for line in result.stderr.splitlines()]), result.stderr  # nothing at all on stderr
+
+
+# ---------------------------------------------------------------- small surprises
+
+
+@pytest.mark.slow
+def test_embed_names_its_run_folder_at_start_and_end(tiny_mnist, tmp_path):
+    result = run_vae("embed", "method=pca", "dataset=mnist", f"dataset.path={tiny_mnist}", cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    (run_dir,) = (tmp_path / "outputs").iterdir()
+    lines = result.stdout.splitlines()
+    first_data = next(i for i, line in enumerate(lines) if line.startswith("data:"))
+    assert f"run folder: {run_dir}" in lines[:first_data] and lines[-1] == f"finished: {run_dir}", result.stdout
+
+
+@pytest.mark.slow
+def test_a_refused_run_says_its_folder_was_removed(tmp_path):
+    result = run_vae("train", "dataset=mnist", f"dataset.path={tmp_path / 'nowhere'}", cwd=tmp_path)
+    assert result.returncode == 2 and "run folder: " in result.stdout, result.stdout
+    named = result.stdout.split("run folder: ", 1)[1].splitlines()[0]
+    assert f"vae: nothing was run; removed the run folder {named}" in result.stderr.splitlines()
+    assert not (tmp_path / "outputs").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_training_says_paused_and_how_to_resume(tiny_mnist, tmp_path):
+    import signal
+
+    from conftest import start_vae
+
+    process = start_vae("train", "dataset=mnist", f"dataset.path={tiny_mnist}", "trainer.epochs=50", "trainer.batch_size=50",
+                        "trainer.eval_at_end=false", "figures.animations=false", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    for line in process.stdout:
+        if line.startswith("epoch 1/50"):  # a checkpoint exists: Ctrl-C pauses here
+            process.send_signal(signal.SIGINT)
+            break
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert err.strip().splitlines()[-1] == (f"vae train: paused: stopped by SIGINT with a checkpoint; "
+                                            f"continue with: vae train resume={tmp_path / 'run'}"), err

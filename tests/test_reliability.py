@@ -88,7 +88,7 @@ def test_sigterm_mid_epoch_saves_a_checkpoint_and_resume_matches(tiny_mnist, tmp
             break
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
-    assert f"stopped by SIGTERM with a checkpoint; continue with: vae train resume={run_dir}" in err
+    assert f"vae train: paused: stopped by SIGTERM with a checkpoint; continue with: vae train resume={run_dir}" in err
     steps = [int(p.name.split("-")[1].split(".")[0]) for p in (run_dir / "checkpoints").glob("ckpt-*.index")]
     assert max(steps) == 2  # after the first chunk of two steps: mid-epoch
     result = run_vae("train", f"resume={run_dir}", cwd=tmp_path)

@@ -252,3 +252,62 @@ def test_hovering_a_latent_point_shows_its_image(browser):
     image = tooltip.find_element(By.TAG_NAME, "img")
     assert image.get_attribute("src").startswith("data:image/png;base64,")
     assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) == 2 * 28 + 2
+
+
+@pytest.mark.slow
+def test_a_one_run_report_has_no_compare_section_and_no_empty_chart(tmp_path):
+    """One run: the Compare section is hidden; two runs, none ticked: the hint, and no curves of nothing."""
+    from selenium.webdriver.common.by import By
+
+    make_run(tmp_path / "one" / "run", "elbo", seed=0)
+    one = write_report([tmp_path / "one"], tmp_path / "one.html")
+    driver = chromium()
+    try:
+        driver.get(one.as_uri())
+        wait(driver, "return document.readyState === 'complete'")
+        assert not driver.find_element(By.ID, "compare").is_displayed()
+        assert driver.execute_script("return !(window.vaeViews || {}).compare")
+        sweep = make_sweep(tmp_path / "sweep")
+        driver.get(write_report([sweep], tmp_path / "sweep.html").as_uri())
+        for box in driver.find_elements(By.CSS_SELECTOR, "input.pick"):
+            if box.is_selected():
+                box.click()
+        assert driver.find_element(By.ID, "compare").is_displayed() and driver.find_element(By.ID, "compare-hint").is_displayed()
+        assert driver.find_element(By.ID, "compare-curves").get_attribute("innerHTML") == ""
+    finally:
+        driver.quit()
+
+
+def test_mlflows_artifact_store_is_not_a_run(tmp_path):
+    """tracker=mlflow's default store, outputs/mlartifacts/<experiment>/<run>/artifacts, holds copies of a run's
+    config.yaml and metrics: `vae report outputs` and `load_runs("outputs")` skip it."""
+    from vaecli.report.runs import scan
+    from vaecli.run.api import load_runs
+
+    outputs = tmp_path / "outputs"
+    make_run(outputs / "run", "elbo", seed=0, points=0)
+    shutil.copytree(outputs / "run", outputs / "mlartifacts" / "1" / "0a1b" / "artifacts")
+    (outputs / "mlflow.db").write_bytes(b"")
+    runs, damaged = scan([outputs])
+    assert [run.path for run in runs] == [outputs / "run"] and damaged == []
+    assert list(load_runs(outputs)["path"]) == [str(outputs / "run")]
+
+
+@pytest.mark.slow
+def test_report_says_what_it_wrote_beside_the_page_and_what_it_skipped(tmp_path):
+    from conftest import run_vae
+
+    outputs = tmp_path / "outputs"
+    make_run(outputs / "run", "elbo", seed=0, points=0)
+    shutil.copytree(outputs / "run", outputs / "mlartifacts" / "1" / "0a1b" / "artifacts")
+    result = run_vae("report", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines.count(f"skipped {Path('outputs/mlartifacts')}: MLflow's artifact store (tracker=mlflow), "
+                       "copies of runs' files, not runs") == 1, result.stdout
+    assert lines[-1] == (f"report: {Path('outputs/report.html')}, with its scripts in {Path('outputs/report_files')}/ "
+                         "beside it and the figures linked from the run folders; embed=true writes one file that "
+                         "carries everything"), result.stdout
+    assert (outputs / "report_files").is_dir()
+    result = run_vae("report", "embed=true", "out=one.html", cwd=tmp_path)
+    assert result.stdout.strip().splitlines()[-1] == "report: one.html (one file: its scripts and figures are inside)"

@@ -66,7 +66,7 @@ def _run(name: str, rest: list[str]) -> int:
 
 
 def _run_recorded(name: str, rest: list[str], created: list[Path], user_wants_traceback: bool) -> int:
-    from vaecli.errors import VaeError, describe_config_error, disk_fault
+    from vaecli.errors import Paused, VaeError, describe_config_error, disk_fault
 
     try:
         importlib.import_module(f"vaecli.commands.{name}").main()
@@ -92,7 +92,8 @@ def _run_recorded(name: str, rest: list[str], created: list[Path], user_wants_tr
             message, code = f"cannot use {ex.filename}: {ex.strerror}; choose another place (hydra.run.dir=...)", 3
         else:
             message, code = f"internal error: {type(ex).__name__}: {ex} (HYDRA_FULL_ERROR=1 shows the traceback)", 1
-        print(f"vae {name}: error: {_one_line(message)}", file=sys.stderr)
+        said = "paused" if isinstance(ex, Paused) else "error"  # Ctrl-C in training is how users pause a run
+        print(f"vae {name}: {said}: {_one_line(message)}", file=sys.stderr)
         return code
 
 

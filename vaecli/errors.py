@@ -60,6 +60,10 @@ class Interrupted(VaeError):
     exit_code = 130
 
 
+class Paused(Interrupted):
+    """Training stopped by Ctrl-C or SIGTERM after a checkpoint: the documented way to pause; `resume=` continues."""
+
+
 # Disk faults by errno: what the fix is. TensorFlow reports them as OpErrors whose message ends in the strerror.
 _FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 _READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}

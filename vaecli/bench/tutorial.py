@@ -18,9 +18,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vaecli.models.network_schemas import ConvNetworkConfig
 from vaecli.models.likelihoods import BernoulliConfig
 from vaecli.models.losses import log_normal_pdf
+from vaecli.models.network_schemas import ConvNetworkConfig
 from vaecli.models.networks import build_vae
 from vaecli.models.objectives.elbo import ElboConfig
 

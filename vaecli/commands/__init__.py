@@ -18,8 +18,9 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
+from vaecli.commands.help import register_help_resolver
 from vaecli.config.store import register_schemas, to_object
-from vaecli.errors import Interrupted, VaeError
+from vaecli.errors import Interrupted, Paused, VaeError
 from vaecli.run.creation import register_resolver, remove_unused_run_folder
 from vaecli.run.overrides import PATH_KEYS
 from vaecli.sweep import callback
@@ -70,6 +71,7 @@ def hydra_command(config_name: str, work: Callable[[Any], Any], tensorflow: bool
     """
     register_schemas()
     register_resolver()  # ${unique_dir:...} in conf/hydra/vaecli.yaml; also in every job process that imports the app
+    register_help_resolver()  # ${own_choices:} in the --help templates: this command's groups only
     failures = JobFailures(resumable)
 
     @hydra.main(version_base="1.3", config_path="pkg://vaecli.conf", config_name=config_name)
@@ -127,11 +129,12 @@ class JobFailures:
                 raise self.failure from None
             if isinstance(ex.__cause__, Interrupted) and launch.config is not None:  # a sweep's job
                 sweep_dir = launch.config.hydra.sweep.dir
-                raise Interrupted(f"sweep stopped by a signal after a checkpoint of its running job; continue it with the same "
+                raise Paused(f"sweep stopped by a signal after a checkpoint of its running job; continue it with the same "
                                   f"command and hydra.sweep.dir={sweep_dir}") from None
             raise
         if self.failure is not None:
-            remove_unused_run_folder()  # a typo leaves no timestamped folder behind
+            if (removed := remove_unused_run_folder()) is not None:  # a typo leaves no timestamped folder behind
+                print(f"vae: nothing was run; removed the run folder {removed}", file=sys.stderr)
             raise self.failure
         if launch.failed_jobs:
             (folder, first), more = launch.failed_jobs[0], len(launch.failed_jobs) - 1

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
 
 from vaecli.commands import hydra_command
 from vaecli.embed.config import register_schemas
+
+log = logging.getLogger(__name__)
 
 
 def embed(config) -> float:
@@ -16,7 +19,10 @@ def embed(config) -> float:
     from vaecli.sweep.resources import job_threads
 
     hydra_cfg = HydraConfig.get()
-    report = embed_run(config, Path(hydra_cfg.runtime.output_dir), job_threads(config.threads, hydra_cfg.launcher))
+    run_dir = Path(hydra_cfg.runtime.output_dir)
+    log.info(f"run folder: {run_dir}")  # as `vae train` says it: where to look while it works
+    report = embed_run(config, run_dir, job_threads(config.threads, hydra_cfg.launcher))
+    log.info(f"finished: {run_dir}")  # again, after the method's own lines
     return float(report["metrics"].get("knn5_accuracy", float("nan")))
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from vaecli.commands import hydra_command
+from vaecli.run import names
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +18,14 @@ def report(config) -> None:
     folders = [Path(d) for d in config.dirs]
     out = Path(config.out) if config.out else folders[0] / "report.html"
     markdown = Path(config.markdown) if config.markdown else None
-    log.info(f"report: {write_report(folders, out, config.title, markdown, config.columns, config.embed)}")
+    for store in sorted({p for folder in folders for p in folder.rglob(names.TRACKER_ARTIFACTS) if p.is_dir()}):
+        log.info(f"skipped {store}: MLflow's artifact store (tracker=mlflow), copies of runs' files, not runs")
+    page = Path(write_report(folders, out, config.title, markdown, config.columns, config.embed))
+    if config.embed:
+        log.info(f"report: {page} (one file: its scripts and figures are inside)")
+    else:  # what the page needs beside it, and how to get one file instead (docs/report.md)
+        log.info(f"report: {page}, with its scripts in {page.parent / (page.stem + '_files')}/ beside it and the figures "
+                 "linked from the run folders; embed=true writes one file that carries everything")
 
 
 run = hydra_command("report", report, tensorflow=False)

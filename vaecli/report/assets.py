@@ -246,6 +246,7 @@ JS = """
         grid.appendChild(figure ? figure.cloneNode(true) : document.createElement("div"));
       });
     });
+    if (order.length < 2) { compared.innerHTML = ""; return; }  // curves of nothing to compare: an empty chart
     var s = curves(order, "spec-compare-curves");
     s.params.forEach(function (p) { if (p.name === "picked") p.value = order.slice(); });
     embed(compared, s, "compare");

@@ -68,6 +68,7 @@ def write_report(folders: list[Path], out: Path, title: str = "vaecli runs", mar
         picker=column_picker(runs, columns),
         summary=configurations_table(configurations, runs, columns),
         runs_table=runs_html,
+        compare_hidden="" if len(runs) > 1 else " hidden",  # one run: nothing to compare it with
         sections="".join(sections),
         specs="".join(f'<script type="application/json" id="spec-{key}">{charts.script_json(spec)}</script>'
                       for key, spec in specs.items()),
@@ -191,7 +192,7 @@ click a figure to enlarge it; hover a point of a latent view to see its image an
  size="60"> <span id="shown-count"></span> <span id="pager"></span></p>
 {runs_table}
 <script>{table_js}</script>
-<section id="compare"><h2>Compare</h2>
+<section id="compare"{compare_hidden}><h2>Compare</h2>
 <p class="hint" id="compare-hint">Tick two to four runs in the table above to see them side by side.</p>
 <div id="compare-grid"></div><div id="compare-curves"></div></section>
 {sections}

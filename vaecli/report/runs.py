@@ -77,7 +77,7 @@ def scan(folders: list[Path]) -> tuple[list[Run], list[Damaged]]:
         if not folder.is_dir():
             raise ConfigError(f"dirs: {folder} is not a folder; pass folders that hold vaecli runs, e.g. dirs=[outputs]")
         for config in sorted(folder.rglob(names.CONFIG)):
-            if config.parent.name == names.HYDRA_RECORD:
+            if config.parent.name == names.HYDRA_RECORD or names.in_tracker_store(config.parent, folder):
                 continue
             if is_embedding(config.parent):  # `vae embed`'s maps (t-SNE, UMAP, PCA), beside the VAEs as equals
                 try:

@@ -132,7 +132,10 @@ class Run:
 
     @functools.cached_property
     def model(self) -> Model:
-        """The final model (model.keras), loaded on first use."""
+        """The final model (model.keras), loaded on first use; TensorFlow's start-up log is hidden as `vae` hides it."""
+        from vaecli.quiet_tf import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
         return Model(self.folder.load_model())
 
     def summary(self) -> dict:
@@ -159,7 +162,8 @@ def find_run_folders(folder: Path | str) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder} is not a folder; pass a folder that holds vaecli runs, e.g. outputs/")
-    found = [path.parent for path in sorted(folder.rglob(names.CONFIG)) if names.HYDRA_RECORD not in path.parts]
+    found = [path.parent for path in sorted(folder.rglob(names.CONFIG))
+             if names.HYDRA_RECORD not in path.parts and not names.in_tracker_store(path.parent, folder)]
     return [path for path in found if RunFolder(path).holds_run() or RunFolder(path).metrics_json.is_file()]
 
 

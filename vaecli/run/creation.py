@@ -103,29 +103,33 @@ class NewRunFolder(Callback):
         _record([folder, *missing])
 
 
-def remove_unused_run_folder() -> None:
+def remove_unused_run_folder() -> Path | None:
     """After a failed single run: take away the folders it created, unless something besides litter is in them,
-    or another process holds the folder's lock (it is training there)."""
+    or another process holds the folder's lock (it is training there). Returns the folder it removed if the command
+    had logged there (and so named it to the user: `run folder: ...`), None otherwise."""
     created = _recording.get()
     if created is None or not created or not created[0].is_dir() or not all(is_litter(entry) for entry in created[0].iterdir()):
-        return
+        return None
     try:
         fd = os.open(created[0] / names.LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError:  # a folder that turned read-only: it stays, and the command's own error says why
-        return
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        return  # in use: not ours to take away
+        return None  # in use: not ours to take away
     finally:
         os.close(fd)  # closing releases the flock; the folder goes next
-    shutil.rmtree(created[0], ignore_errors=True)
+    removed = created[0]
+    named = any(entry.name in names.LOGS and entry.is_file() and entry.stat().st_size for entry in removed.iterdir())
+    shutil.rmtree(removed, ignore_errors=True)
     for parent in created[1:]:
         try:
             parent.rmdir()  # only if empty: another run may have appeared there meanwhile
         except OSError:
             break
     created.clear()
+    return removed if named else None
 
 
 def is_litter(entry: Path) -> bool:

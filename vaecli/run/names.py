@@ -53,6 +53,14 @@ MULTIRUN = "multirun.yaml"  # Hydra's record of a sweep
 # A run's experiment-tracker run (its store and id), and in a sweep folder the sweep's parent run, which its jobs
 # find there from any process (vaecli/track/).
 TRACKER = "tracker.json"
+# MLflow's default artifact store, beside outputs/mlflow.db (vaecli/track/mlflow.py): copies of runs' files, not runs,
+# which `vae report outputs` and `load_runs("outputs")` skip.
+TRACKER_ARTIFACTS = "mlartifacts"
+
+
+def in_tracker_store(path, root) -> bool:
+    """Whether `path` (under `root`) lies in a tracker's artifact store rather than being a run folder."""
+    return TRACKER_ARTIFACTS in path.relative_to(root).parts
 
 
 def figure_name(kind: str, epoch: int) -> str:

@@ -16,7 +16,7 @@ import tensorflow as tf
 from vaecli import track
 from vaecli.config.schemas import TrainConfig
 from vaecli.data import eval_pipeline, load_dataset, read_faults, training_batches
-from vaecli.errors import DataError, Interrupted, TrainingError, disk_fault
+from vaecli.errors import DataError, Paused, TrainingError, disk_fault
 from vaecli.evaluate.collapse import collapse_note
 from vaecli.models.networks import VAE
 from vaecli.run import status
@@ -243,7 +243,7 @@ class Trainer:
         return pngs
 
     def interrupt(self) -> None:
-        raise Interrupted(f"stopped by {self.stop.received} with a checkpoint; continue with: vae train resume={self.run_dir}")
+        raise Paused(f"stopped by {self.stop.received} with a checkpoint; continue with: vae train resume={self.run_dir}")
 
 
 def _stop_on_nonfinite(steps: Steps, epoch_number: int, step: int, folder: RunFolder) -> None:
