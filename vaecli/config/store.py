@@ -14,6 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from vaecli.config.schemas import BenchConfig, EvalCommandConfig, ReportConfig, TrainConfig
 from vaecli.errors import ConfigError
+from vaecli.run.yaml_reader import load_yaml
 from vaecli.errors import require as _require
 from vaecli.config.networks import NETWORK_SCHEMAS
 
@@ -32,7 +33,7 @@ def _schema_groups() -> dict[str, dict[str, type]]:
 
 def load_train_config(path) -> TrainConfig:
     """A run's saved config.yaml, typed and checked like a freshly composed one."""
-    saved = OmegaConf.load(path)
+    saved = load_yaml(path)  # a run folder is data: bounded, literal (vaecli/run/yaml_reader.py)
     _upgrade_v1(saved)
     schema = OmegaConf.structured(TrainConfig)  # the classes, not instances: checks run once, on the merged values
     for group, schemas in _schema_groups().items():

@@ -57,7 +57,7 @@ def _disentanglement(vae, data, test_codes, run_dir: Path, train_cfg: TrainConfi
     return {key: float(value) for key, value in found.items()}
 
 
-def evaluate_run(run_dir: Path, cfg: EvalConfig) -> dict:
+def evaluate_run(run_dir: Path, cfg: EvalConfig, tracker=None) -> dict:
     """Every metric of a finished run, written to <run>/metrics.json; refused while another process trains it.
     An interrupt, or a full or read-only disk, leaves the run as it was and says how to evaluate it again."""
     again = f"evaluate it with: vae eval run={run_dir}"
@@ -140,7 +140,7 @@ def _evaluate(folder: RunFolder, train_cfg: TrainConfig, vae, cfg: EvalConfig) -
         "seconds": round(time.perf_counter() - started, 1),
     }
     folder.write_evaluation(report)
-    track.log_evaluation(run_dir, results)  # TensorBoard's eval/<name> scalars; the tracker run, if any
+    track.log_evaluation(run_dir, results, tracker or getattr(cfg, "tracker", None))  # TensorBoard; the chosen tracker
     log.info("eval: " + " ".join(f"{k}={v:.4g}" for k, v in results.items() if isinstance(v, float)))
     return report
 
