@@ -52,7 +52,7 @@ def _disentanglement(vae, data, test_codes, run_dir: Path, train_cfg: TrainConfi
     return {key: float(value) for key, value in found.items()}
 
 
-def evaluate_run(run_dir: Path, cfg: EvalConfig) -> dict:
+def evaluate_run(run_dir: Path, cfg: EvalConfig, tracker=None) -> dict:
     """Every metric of a finished run, written to <run>/metrics.json; refused while another process trains it.
     An interrupt, or a full or read-only disk, leaves the run as it was and says how to evaluate it again."""
     again = f"evaluate it with: vae eval run={run_dir}"
@@ -62,7 +62,7 @@ def evaluate_run(run_dir: Path, cfg: EvalConfig) -> dict:
     train_cfg = folder.read_config()  # before the lock: a folder that is not a run gets no lock file
     try:
         with run_lock(folder.path, "vae eval"):
-            return _evaluate(folder, train_cfg, folder.load_model(), cfg)
+            return _evaluate(folder, train_cfg, folder.load_model(), cfg, tracker)
     except KeyboardInterrupt:
         raise Interrupted(f"evaluation interrupted; {run_dir} is kept as it was; {again}") from None
     except (OSError, tf.errors.OpError) as ex:
@@ -71,7 +71,7 @@ def evaluate_run(run_dir: Path, cfg: EvalConfig) -> dict:
         raise fault from ex
 
 
-def _evaluate(folder: RunFolder, train_cfg: TrainConfig, vae, cfg: EvalConfig) -> dict:
+def _evaluate(folder: RunFolder, train_cfg: TrainConfig, vae, cfg: EvalConfig, tracker=None) -> dict:
     run_dir = folder.path
     data = load_dataset(train_cfg.dataset, seed=train_cfg.seed)
     started = time.perf_counter()
@@ -135,7 +135,7 @@ def _evaluate(folder: RunFolder, train_cfg: TrainConfig, vae, cfg: EvalConfig) -
         "seconds": round(time.perf_counter() - started, 1),
     }
     folder.write_evaluation(report)
-    track.log_evaluation(run_dir, results)  # TensorBoard's eval/<name> scalars; the tracker run, if any
+    track.log_evaluation(run_dir, results, tracker or getattr(cfg, "tracker", None))  # TensorBoard; the chosen tracker
     log.info("eval: " + " ".join(f"{k}={v:.4g}" for k, v in results.items() if isinstance(v, float)))
     return report
 

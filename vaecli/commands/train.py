@@ -11,6 +11,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
 from vaecli.commands import hydra_command
+from vaecli.config.replay import replayable
 from vaecli.errors import ConfigError, DataError, Interrupted
 from vaecli.run import status
 from vaecli.run.files import holds_run
@@ -38,7 +39,7 @@ def train_and_evaluate(config) -> float:
             from vaecli.assess.evaluate_run import evaluate_run
             from vaecli.evaluate.collapse import collapse_note
 
-            metrics = evaluate_run(run_dir, config.eval)["metrics"]
+            metrics = evaluate_run(run_dir, config.eval, config.tracker)["metrics"]
             if note := collapse_note([final], metrics):
                 log.warning(note)
             final = {**final, **metrics}
@@ -93,10 +94,12 @@ def resume_overrides(args: list[str]) -> list[str]:
     run_dir = Path(resume[-1]).expanduser().resolve()
     if not run_dir.is_dir():
         raise ConfigError(f"resume={resume[-1]} is not a folder; pass a run folder under outputs/")
-    saved = RunFolder(run_dir).saved_overrides()
+    folder = RunFolder(run_dir)
+    saved = folder.saved_overrides()
     if saved is None:
-        raise DataError(f"resume={resume[-1]} is not a vaecli run folder (no {RunFolder(run_dir).overrides.name}); "
+        raise DataError(f"resume={resume[-1]} is not a vaecli run folder (no {folder.overrides.name}); "
                         "pass a run folder under outputs/")
+    saved = replayable(saved, folder.saved_overrides_path())  # the run's options only: never hydra.*, never code
     new = [a for a in args if not a.startswith("resume=")]
     new_keys = {_key(a) for a in new if "=" in a}
     earlier = [a for a in saved if _key(a) not in new_keys and not a.startswith("resume=")]

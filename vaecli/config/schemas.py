@@ -186,6 +186,9 @@ class EvalCommandConfig(EvalConfig):
     """The root of `vae eval`'s config: the eval options and the run to measure."""
 
     run: str = MISSING  # the run folder: vae eval run=outputs/<run>
+    # Where the metrics go besides metrics.json: none unless chosen (tracker=mlflow), never the store a run's
+    # tracker.json names by itself (a run folder from elsewhere is data: docs/reliability.md).
+    tracker: TrackerConfig = field(default_factory=TrackerConfig)
 
 
 @dataclass

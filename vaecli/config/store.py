@@ -16,6 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 from vaecli.config.schemas import BenchConfig, EvalCommandConfig, ReportConfig, TrainConfig
 from vaecli.errors import ConfigError, DataError
 from vaecli.models.network_schemas import NETWORK_SCHEMAS
+from vaecli.run.yaml_reader import load_yaml
 
 
 def _schema_groups() -> dict[str, Mapping[str, type]]:
@@ -32,7 +33,7 @@ def _schema_groups() -> dict[str, Mapping[str, type]]:
 
 def load_train_config(path) -> TrainConfig:
     """A run's saved config.yaml, typed and checked like a freshly composed one."""
-    saved = OmegaConf.load(path)
+    saved = load_yaml(path)  # a run folder is data: bounded, literal (vaecli/run/yaml_reader.py)
     if not isinstance(saved, DictConfig):
         raise DataError(f"{path}: a config is a mapping of options, not a list; the file is damaged")
     _upgrade_v1(saved)

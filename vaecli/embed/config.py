@@ -60,8 +60,9 @@ def load_embed_config(path) -> EmbedConfig:
     from omegaconf import OmegaConf
 
     from vaecli.embed.methods import get
+    from vaecli.run.yaml_reader import load_yaml
 
-    saved = OmegaConf.load(path)
+    saved = load_yaml(path)  # a run folder is data: bounded, literal (vaecli/run/yaml_reader.py)
     schema = OmegaConf.structured(EmbedConfig)
     schema.method = OmegaConf.structured(get(OmegaConf.select(saved, "method.name")).Config)
     return OmegaConf.to_object(OmegaConf.merge(schema, saved))  # type: ignore[return-value]

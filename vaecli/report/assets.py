@@ -95,6 +95,7 @@ TABLE_JS = r"""
         var x = row.cells[t.column].dataset.value;
         if (x === undefined || x === "") return false;
         var nx = Number(x), ny = Number(t.value), numeric = !isNaN(nx) && !isNaN(ny) && t.value !== "";
+        if (!isNaN(ny) && t.value !== "" && !isFinite(nx)) return false;  // a diverged value (nan, inf) matches no number
         var order = numeric ? nx - ny : x.localeCompare(t.value);
         return {"<": order < 0, ">": order > 0, "<=": order <= 0, ">=": order >= 0, "=": order === 0}[t.op];
       });

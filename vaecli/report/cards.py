@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from .images import source
+from .images import href, source
 from .runs import Damaged, Run
 from .tables import relative
 
@@ -31,7 +31,7 @@ def card(index: int, run: Run, label: str, entry: dict, base: Path, embed: bool,
                         f'title="hover a point: its image and reconstruction"></div>')
     if run.history:
         charts_html += f'<div class="vega curves" data-curves="{index}"></div>'
-    link = f'<a href="{html.escape(relative(run.path, base))}/">{html.escape(run.path.name)}</a>'
+    link = f'<a href="{html.escape(href(run.path, base))}/">{html.escape(run.path.name)}</a>'
     state = f' · <span class="state {html.escape(run.state)}">{html.escape(run.state)}</span>' if run.state else ""
     problems = "".join(f'<li><code>{html.escape(problem)}</code></li>' for problem in run.problems)
     problems = f'<ul class="damaged">{problems}</ul>' if problems else ""

@@ -19,7 +19,14 @@ def source(path: Path, base: Path, embed: bool) -> str:
     """The src of an <img> for `path` on a page in folder `base` (not yet HTML-escaped)."""
     if embed:
         return file_uri(path)
-    return quote(os.path.relpath(Path(path).resolve(), Path(base).resolve()).replace(os.sep, "/"))
+    return href(path, base)
+
+
+def href(path: Path, base: Path) -> str:
+    """A link target for `path` on a page in folder `base`: a relative path, percent-encoded and starting with ./ or
+    ../, so that a run folder named `javascript:...` (a folder from elsewhere is data) is never a scheme."""
+    relative = os.path.relpath(Path(path).resolve(), Path(base).resolve()).replace(os.sep, "/")
+    return quote(relative if relative.startswith("../") else f"./{relative}")
 
 
 def file_uri(path: Path) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import statistics
 import zipfile
 from dataclasses import dataclass, field
@@ -256,11 +257,14 @@ def aggregate(runs: list[Run]) -> list[dict]:
     for run in runs:
         config = {key: run.config.get(key) for key in keys}
         row = rows.setdefault((*run.configuration, *map(repr, config.values())),
-                              {"group": run.group, **run.settings, "config": config, "seeds": [], "runs": [], "values": {}})
+                              {"group": run.group, **run.settings, "config": config, "seeds": [], "runs": [], "values": {},
+                               "diverged": {}})
         row["seeds"].append(run.seed)
         row["runs"].append(run)
         for key, value in run.values.items():
-            row["values"].setdefault(key, []).append(float(value))
+            # a diverged seed (nan or inf) is left out of mean ± sd, and the row says how many were (tables.py)
+            finite = math.isfinite(float(value))
+            row["values" if finite else "diverged"].setdefault(key, []).append(float(value) if finite else run.seed)
     for row in rows.values():
         row["summary"] = {
             key: (statistics.fmean(v), statistics.stdev(v) if len(v) > 1 else 0.0, len(v)) for key, v in row["values"].items()

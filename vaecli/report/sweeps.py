@@ -16,6 +16,7 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from vaecli.run import names, status
+from vaecli.run.yaml_reader import load_yaml
 
 from . import study as optuna_study
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 def sweep_summary(sweep_dir: Path, specs: dict, objective: str = "objective") -> str:
     """HTML for the top of a sweep's section: job states, failed jobs, the Optuna study; its charts go into `specs`."""
     parts = [_jobs(sweep_dir)]
-    for name, reader in ((names.OPTUNA_RESULTS, lambda p: _best(OmegaConf.to_container(OmegaConf.load(p)))),
+    for name, reader in ((names.OPTUNA_RESULTS, lambda p: _best(OmegaConf.to_container(load_yaml(p)))),
                          (names.TRIALS, _trials),
                          (names.OPTUNA_STORAGE, lambda p: _studies(optuna_study.load(sweep_dir), specs, objective, sweep_dir))):
         path = sweep_dir / name

@@ -16,6 +16,7 @@ from vaecli.errors import ConfigError
 from vaecli.evaluate.metric_names import COLUMNS, OBJECTIVE_SETTINGS, OWN_SCALE
 from vaecli.run import names
 
+from .images import href
 from .runs import SETTINGS, Run, plural, varying
 
 # What answers the project's question (how an objective shapes the latent space): the fit, how well the
@@ -70,6 +71,8 @@ def configurations_table(configurations: list[dict], runs: list[Run], shown: lis
         cells = [_name_cell(row, differ, first), f'<td data-value="{len(seeds)}" title="{title}" class="seeds">{len(seeds)}</td>']
         for key, _, _ in columns:
             text = _mean_sd(*row["summary"][key]) if key in row["summary"] else "–"
+            if diverged := row.get("diverged", {}).get(key):  # left out of mean ± sd (runs.aggregate)
+                text = f"{text} ({len(diverged)} diverged, left out)" if key in row["summary"] else "diverged"
             cells.append(_value_cell(key, values.get(key), text, best, shown))
         body.append("<tr>" + "".join(cells) + "</tr>")
     return _table("summary", head, body)
@@ -93,7 +96,7 @@ def runs_table(runs: list[Run], labels: list[str], base: Path, shown: list[str] 
     head += "".join(_metric_th(column, shown, mixed) for column in columns)
     body = []
     for index, (run, label) in enumerate(zip(runs, labels)):
-        link = f'<a href="{html.escape(relative(run.path, base))}/" title="{html.escape(run.path.name)}">{html.escape(label)}</a>'
+        link = f'<a href="{html.escape(href(run.path, base))}/" title="{html.escape(run.path.name)}">{html.escape(label)}</a>'
         tick = f'<input type="checkbox" class="pick" value="{index}" title="compare this run">'
         damaged = ' <span class="damaged" title="a file could not be read: see its card">⚠</span>' if run.problems else ""
         cells = [f'<td class="run" data-value="{html.escape(label)}">{tick} {link}{damaged}</td>']
@@ -203,7 +206,7 @@ def _arrow(better: str) -> str:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.4g}"
+    return f"{value:.4g}" if math.isfinite(value) else "diverged"  # nan or inf: the run's training diverged
 
 
 def _mean_sd(mean: float, sd: float, n: int) -> str:

@@ -17,6 +17,7 @@ from omegaconf import OmegaConf
 from vaecli.errors import ConfigError, DataError
 from vaecli.run import names
 from vaecli.run.files import atomic_write_text
+from vaecli.run.yaml_reader import load_yaml
 
 # The options that make a model what it is: a resumed run must keep them.
 MODEL_KEYS = ("model", "network", "likelihood", "latent_dim", "dataset.name")
@@ -84,18 +85,23 @@ class RunFolder:
             raise DataError(f"{self.path} is not a vaecli run folder (no {names.CONFIG}); pass a folder that `vae train` wrote")
         try:
             return load_train_config(self.config)
+        except DataError:
+            raise
         except Exception as ex:  # noqa: BLE001  yaml's parser errors, OmegaConf's validation errors, an unknown group option
             raise self.damaged(self.config, ex) from None
 
     def saved_overrides(self) -> list[str] | None:
         """The command line's overrides the run was started (or last resumed) with; None if there is no record."""
-        for path in (self.overrides, self.path / names.HYDRA_RECORD / names.OVERRIDES):
-            if path.is_file():
-                saved = self._yaml(path)
-                if not OmegaConf.is_list(saved):
-                    raise self.damaged(path, "not a list of overrides")
-                return [str(item) for item in saved]
+        if path := self.saved_overrides_path():
+            saved = self._yaml(path)
+            if not OmegaConf.is_list(saved):
+                raise self.damaged(path, "not a list of overrides")
+            return [str(item) for item in OmegaConf.to_container(saved, resolve=False)]  # literal text, never resolved
         return None
+
+    def saved_overrides_path(self) -> Path | None:
+        """overrides.yaml, or .hydra/overrides.yaml in folders written before vaecli kept its own; None if neither."""
+        return next((p for p in (self.overrides, self.path / names.HYDRA_RECORD / names.OVERRIDES) if p.is_file()), None)
 
     def read_history(self) -> list[dict]:
         """metrics.csv: one dict per epoch (empty if there is none yet)."""
@@ -187,10 +193,7 @@ class RunFolder:
         return DataError(f"{path} is damaged ({reason}); restore it from a copy, or start a new run")
 
     def _yaml(self, path: Path):
-        try:
-            return OmegaConf.load(path)
-        except Exception as ex:  # noqa: BLE001  yaml's ScannerError, ParserError, UnicodeDecodeError, ...
-            raise self.damaged(path, ex) from None
+        return load_yaml(path)  # bounded, no aliases, literal: a DataError naming the file otherwise
 
     def _json(self, path: Path):
         try:

@@ -9,10 +9,12 @@ the test split, which is what can be hashed without reading every file again.
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
 import shlex
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +46,13 @@ def git_state(start: Path | None = None) -> dict | None:
 
 
 def _git(where: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(where), *args], capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+    """git with nothing from the environment: a variable set for the job (GIT_CONFIG_COUNT/KEY/VALUE, GIT_SSH_COMMAND,
+    GIT_EXTERNAL_DIFF, ...) or a user or system config could name a command for git to run; no hooks, no fsmonitor."""
+    with tempfile.TemporaryDirectory(prefix="vaecli-git-") as home:
+        env = {"PATH": os.environ.get("PATH", os.defpath), "HOME": home, "GIT_CONFIG_NOSYSTEM": "1",
+               "GIT_CONFIG_GLOBAL": os.devnull, "LC_ALL": "C"}
+        command = ["git", "-c", "core.fsmonitor=false", "-c", f"core.hooksPath={os.devnull}", "-C", str(where), *args]
+        return subprocess.run(command, capture_output=True, text=True, check=True, timeout=10, env=env).stdout.strip()
 
 
 def command_line(argv: list[str] | None = None) -> str:

@@ -47,7 +47,7 @@ def run_sweep_job(task: Callable[[Any], Any], cfg, hydra_cfg, resumable: Callabl
     except Exception as ex:  # noqa: BLE001  any failure of one job is recorded, and the sweep goes on
         message = one_line_message(ex)
         status.write(run_dir, status.JobStatus("failed", name, error=message))
-        track.end_run(run_dir, "failed")  # also when it failed after training, in its evaluation
+        track.end_run(run_dir, "failed", getattr(cfg, "tracker", None))  # also when it failed after training, in its evaluation
         log.error(f"{name} failed in {run_dir}: {message}")
         return math.nan  # a sweeper sees a failed trial (Optuna: state FAIL), not an exception
     status.write(run_dir, status.JobStatus("finished", name, value=_number(value)))

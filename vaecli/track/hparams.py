@@ -20,6 +20,7 @@ from omegaconf import OmegaConf
 
 from vaecli.run import names
 from vaecli.run.overrides import PATH_KEYS
+from vaecli.run.yaml_reader import load_yaml
 
 EVENTS = "events.out.tfevents.*"  # TensorFlow's event file names
 
@@ -39,7 +40,7 @@ def run_hparams(run_dir: Path) -> dict[str, bool | int | float | str]:
     run_dir = Path(run_dir)
     if not (run_dir / names.CONFIG).is_file():
         return {}
-    config = OmegaConf.load(run_dir / names.CONFIG)
+    config = load_yaml(run_dir / names.CONFIG)  # bounded and literal (vaecli/run/yaml_reader.py)
     found = {}
     for override in _overrides(run_dir):
         key, sep, text = override.lstrip("+").partition("=")

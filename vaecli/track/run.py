@@ -30,13 +30,35 @@ log = logging.getLogger(__name__)
 # Options that differ between a run's launches (resume= is set when it continues), so are no params: a param keeps
 # its first value.
 NOT_PARAMS = ("resume",)
+RECORD_BYTES = 64 * 1024  # a record is a few hundred bytes; anything far larger is not one
 
 
 def read_record(folder: Path) -> dict | None:
-    try:
-        return json.loads((Path(folder) / names.TRACKER).read_text())
-    except (OSError, ValueError):
+    """<folder>/tracker.json, or None if there is none; a damaged one is named in one line and ignored."""
+    path = Path(folder) / names.TRACKER
+    if not path.is_file():
         return None
+    try:
+        if path.stat().st_size > RECORD_BYTES:
+            raise ValueError(f"larger than {RECORD_BYTES} bytes")
+        record = json.loads(path.read_text())
+        if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("tracker", "store")):
+            raise ValueError("no tracker and store")
+    except (OSError, ValueError, UnicodeDecodeError) as ex:
+        log.warning(f"{path} is damaged ({' '.join(str(ex).split())[:120]}); ignored, the run is tracked afresh")
+        return None
+    return record
+
+
+def record_for(folder: Path, tracker: str, store: str) -> dict | None:
+    """<folder>/tracker.json if it names this command's own tracker and store: a run folder from elsewhere may name
+    any address, and only the current command chooses where its results go (docs/reliability.md)."""
+    record = read_record(folder)
+    if record is None or (record["tracker"], record["store"]) == (tracker, store):
+        return record
+    log.info(f"{Path(folder) / names.TRACKER} names tracker={record['tracker']} at another store than this command's "
+             f"tracker={tracker}; ignored")
+    return None
 
 
 def write_record(folder: Path, record: dict) -> None:
@@ -69,10 +91,10 @@ class RunTracking:
         hparams.write_run(self.run_dir, resumed=cfg.resume is not None)
         if cfg.tracker.name == "none":
             return
-        record, parent = read_record(self.run_dir), read_record(self.run_dir.parent)
-        parent = parent if parent and parent.get("sweep") else None
         tracker = get(cfg.tracker.name)(cfg.tracker)
-        store = (record or parent or {}).get("store") or tracker.store(Path.cwd())
+        store = tracker.store(Path.cwd())  # the command's choice, never a stored record's
+        record, parent = record_for(self.run_dir, cfg.tracker.name, store), record_for(self.run_dir.parent, cfg.tracker.name, store)
+        parent = parent if parent and parent.get("sweep") else None
         guarded = Guarded(tracker, store)
         opened = guarded.open(store, record, parent, self.run_dir.name, str(self.run_dir.resolve()), {})
         if not opened:
@@ -112,16 +134,20 @@ class RunTracking:
         return False
 
 
-def log_evaluation(run_dir: Path, metrics: dict) -> None:
+def log_evaluation(run_dir: Path, metrics: dict, tracker_cfg=None) -> None:
     """`vae eval`'s metrics as eval/<name> at the run's last epoch: in TensorBoard (the HParams view's
-    columns) and in the run's tracker run, with metrics.json and the figures it added."""
+    columns) and in the run's tracker run, with metrics.json and the figures it added, if the command chose
+    that tracker and store (`tracker_cfg`: its TrackerConfig; None or tracker=none sends nothing anywhere)."""
     from vaecli.run.history import read_metrics
 
     run_dir = Path(run_dir)
     step = max((int(row["epoch"]) for row in read_metrics(run_dir / names.METRICS_CSV)), default=0)
     numbers = {f"eval/{k}": float(v) for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
     hparams.write_scalars(run_dir, numbers, step)
-    record = read_record(run_dir)
+    chosen = tracker_cfg is not None and tracker_cfg.name != "none"
+    record = record_for(run_dir, tracker_cfg.name, get(tracker_cfg.name)(tracker_cfg).store(Path.cwd())) if chosen else None
+    if not chosen and (run_dir / names.TRACKER).is_file():
+        log.info(f"{run_dir / names.TRACKER} not used: this command's tracker is none (add tracker=... to log there)")
     tracker = reopen(record) if record else None
     if tracker is not None:
         tracker.log_metrics(numbers, step)
@@ -129,9 +155,12 @@ def log_evaluation(run_dir: Path, metrics: dict) -> None:
             tracker.log_files([p for p in (run_dir / names.METRICS_JSON, run_dir / names.FIGURES) if p.exists()])
 
 
-def end_run(run_dir: Path, state: str) -> None:
-    """Set the state of a run's tracker run, if it has one (a sweep job that failed after training)."""
-    record = read_record(run_dir)
+def end_run(run_dir: Path, state: str, tracker_cfg=None) -> None:
+    """Set the state of a run's tracker run, if it has one and the command chose it (a sweep job that failed after
+    training; `tracker_cfg`: the job's TrackerConfig)."""
+    if tracker_cfg is None or tracker_cfg.name == "none":
+        return
+    record = record_for(run_dir, tracker_cfg.name, get(tracker_cfg.name)(tracker_cfg).store(Path.cwd()))
     tracker = reopen(record) if record else None
     if tracker is not None:
         tracker.set_tags({"status": state})

@@ -16,7 +16,7 @@ from omegaconf import OmegaConf
 from vaecli.run import names
 from vaecli.track import get, hparams
 from vaecli.track.base import Guarded
-from vaecli.track.run import read_record, reopen, write_record
+from vaecli.track.run import record_for, reopen, write_record
 
 
 def _short(target) -> str:
@@ -32,9 +32,9 @@ def start_sweep(config) -> None:
     if cfg.name == "none":
         return
     sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
-    record = read_record(sweep_dir)
     tracker = get(cfg.name)(cfg)
-    store = (record or {}).get("store") or tracker.store(Path.cwd())
+    store = tracker.store(Path.cwd())  # the command's choice, never a stored record's
+    record = record_for(sweep_dir, cfg.name, store)
     guarded = Guarded(tracker, store)
     opened = guarded.open(store, record, None, sweep_dir.name, str(sweep_dir), {})
     if not opened:
@@ -49,9 +49,12 @@ def start_sweep(config) -> None:
 
 def end_sweep(config, failed: bool) -> None:
     """End the parent run (failed if any job failed), with an Optuna study's trials.csv; write the HParams experiment."""
+    from vaecli.track.schema import TrackerConfig
+
     sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
     hparams.write_sweep(sweep_dir)
-    record = read_record(sweep_dir)
+    cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(TrackerConfig), config.tracker))
+    record = record_for(sweep_dir, cfg.name, get(cfg.name)(cfg).store(Path.cwd())) if cfg.name != "none" else None
     tracker = reopen(record) if record else None
     if tracker is None:
         return
