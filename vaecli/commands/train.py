@@ -99,7 +99,7 @@ def resume_overrides(args: list[str]) -> list[str]:
     if saved is None:
         raise DataError(f"resume={resume[-1]} is not a vaecli run folder (no {folder.overrides.name}); "
                         "pass a run folder under outputs/")
-    saved = replayable(saved, folder.saved_overrides_path())  # the run's options only: never hydra.*, never code
+    saved = replayable(saved, folder.saved_overrides_path() or folder.overrides)  # the run's options only: never hydra.*, never code
     new = [a for a in args if not a.startswith("resume=")]
     new_keys = {_key(a) for a in new if "=" in a}
     earlier = [a for a in saved if _key(a) not in new_keys and not a.startswith("resume=")]

@@ -121,7 +121,7 @@ def _write_metrics(run_dir: Path, cfg: EmbedConfig, extra: dict) -> dict:
         "seconds": round(time.perf_counter() - started, 1),
     }
     atomic_write_text(run_dir / names.METRICS_JSON, json.dumps(report, indent=2) + "\n")
-    log.info("embed: " + " ".join(f"{k}={v:.4g}" for k, v in report["metrics"].items()))
+    log.info("embed: " + " ".join(f"{k}={v:.4g}" for k, v in {**found, **extra}.items()))
     return report
 
 

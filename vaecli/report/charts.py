@@ -35,7 +35,7 @@ def javascript() -> str:
     import vl_convert
 
     version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-    return vl_convert.javascript_bundle(vl_version=version)
+    return vl_convert.javascript_bundle(vl_version=version)  # type: ignore[call-arg]  # its stub wants `snippet`; without one it bundles the libraries alone
 
 
 def curve_series(history: list[dict]) -> dict:

@@ -12,6 +12,7 @@ import hashlib
 import html
 import time
 from pathlib import Path
+from typing import Any
 
 from vaecli.errors import DataError
 from vaecli.run.files import atomic_write_text
@@ -24,7 +25,7 @@ from .sweeps import sweep_summary
 from .tables import column_picker, configurations_table, markdown_table, measured, relative, runs_table, shared_settings
 
 # The version of what draws a latent view: a change to this code makes new scripts beside the page.
-_CODE = hashlib.sha1(b"".join(Path(module.__file__).read_bytes() for module in (charts, images))).hexdigest()[:12]
+_CODE = hashlib.sha1(b"".join(Path(str(module.__file__)).read_bytes() for module in (charts, images))).hexdigest()[:12]
 OPEN_CARDS = 4  # up to this many runs, every run's card is open when the page opens; beyond, the cards start folded
 
 
@@ -83,7 +84,8 @@ class Sidecar:
     """<page>_files/ beside the page (embed=false): scripts loaded by the page, written afresh each time."""
 
     def __init__(self, out: Path, embed: bool):
-        self.embed, self.folder, self.written = embed, out.parent / f"{out.stem}_files", set()
+        self.embed, self.folder = embed, out.parent / f"{out.stem}_files"
+        self.written: set[str] = set()
 
     def script(self, name: str, code: str) -> str:
         """A <script> element running `code`: inline, or from <page>_files/<name>.js."""
@@ -126,7 +128,7 @@ def _page_data(runs: list[Run], labels: list[str], side: Sidecar, specs: dict) -
     for index, run in enumerate(runs):
         series = charts.curve_series(run.history)
         parts = sorted({key.split("/", 1)[1] for key in series["series"]})
-        entry = {"label": labels[index], "extent": None, "latent": None,
+        entry: dict[str, Any] = {"label": labels[index], "extent": None, "latent": None,
                  "curves": series, "panels": charts.panels(parts, _unit(run), len(units) > 1)}
         if run.latent_points is not None:
             points = read_latent_points(run.latent_points)  # checked readable when the run was found

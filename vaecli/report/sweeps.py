@@ -23,10 +23,16 @@ from . import study as optuna_study
 log = logging.getLogger(__name__)
 
 
+def _mapping(node) -> dict:
+    """A YAML record read back as a plain dict ({} for a list: no best parameters to show)."""
+    container = OmegaConf.to_container(node)
+    return container if isinstance(container, dict) else {}
+
+
 def sweep_summary(sweep_dir: Path, specs: dict, objective: str = "objective") -> str:
     """HTML for the top of a sweep's section: job states, failed jobs, the Optuna study; its charts go into `specs`."""
     parts = [_jobs(sweep_dir)]
-    for name, reader in ((names.OPTUNA_RESULTS, lambda p: _best(OmegaConf.to_container(load_yaml(p)))),
+    for name, reader in ((names.OPTUNA_RESULTS, lambda p: _best(_mapping(load_yaml(p)))),
                          (names.TRIALS, _trials),
                          (names.OPTUNA_STORAGE, lambda p: _studies(optuna_study.load(sweep_dir), specs, objective, sweep_dir))):
         path = sweep_dir / name

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from vaecli.errors import ConfigError
@@ -78,7 +79,7 @@ def configurations_table(configurations: list[dict], runs: list[Run], shown: lis
     return _table("summary", head, body)
 
 
-def runs_table(runs: list[Run], labels: list[str], base: Path, shown: list[str] | None, config_keys: list[str] = ()) -> str:
+def runs_table(runs: list[Run], labels: list[str], base: Path, shown: list[str] | None, config_keys: Sequence[str] = ()) -> str:
     """Every run, named by its label and linked to its folder; the tick box in its first cell puts it into the comparison.
 
     Beside the settings that differ: each config value that differs between runs (`config_keys`, e.g. an Optuna

@@ -145,7 +145,7 @@ class Run:
         from vaecli.run.overrides import flatten
 
         row = {"path": str(self.path), "status": self.status}
-        row.update(flatten(OmegaConf.to_container(OmegaConf.structured(self.config))))
+        row.update(flatten(dict(OmegaConf.to_container(OmegaConf.structured(self.config)))))  # type: ignore[arg-type]  # a structured config is a mapping
         last = self.folder.read_history()[-1:] or [{}]
         row.update({key: value for key, value in last[0].items() if key == "epoch" or key.startswith(("test/", "val/"))})
         row.update({key: value for key, value in self.metrics.items() if isinstance(value, (int, float))})

@@ -64,8 +64,8 @@ def run_lock(run_dir: Path, command: str = "vae train"):
         os.close(fd)
         holder = f"another {owner[1].strip() if len(owner) > 1 else 'vae train'} (pid {owner[0]})"
         raise DataError(f"{run_dir} is in use by {holder}; wait for it to end or stop it, then run `{command}` again") from None
-    stale = os.pread(fd, 64, 0).decode(errors="replace").split(maxsplit=1)
-    stale = stale[0] if stale else ""
+    words = os.pread(fd, 64, 0).decode(errors="replace").split(maxsplit=1)
+    stale = words[0] if words else ""
     if stale:
         log.warning(f"taking over the lock left by pid {stale}, which is no longer running")
     os.ftruncate(fd, 0)

@@ -96,7 +96,7 @@ class RunFolder:
             saved = self._yaml(path)
             if not OmegaConf.is_list(saved):
                 raise self.damaged(path, "not a list of overrides")
-            return [str(item) for item in OmegaConf.to_container(saved, resolve=False)]  # literal text, never resolved
+            return [str(item) for item in OmegaConf.to_container(saved, resolve=False) or []]  # literal text, never resolved
         return None
 
     def saved_overrides_path(self) -> Path | None:

@@ -151,7 +151,7 @@ def log_evaluation(run_dir: Path, metrics: dict, tracker_cfg=None) -> None:
     tracker = reopen(record) if record else None
     if tracker is not None:
         tracker.log_metrics(numbers, step)
-        if record.get("artifacts", True):
+        if record is not None and record.get("artifacts", True):
             tracker.log_files([p for p in (run_dir / names.METRICS_JSON, run_dir / names.FIGURES) if p.exists()])
 
 

@@ -10,6 +10,7 @@ TensorBoard's HParams experiment (vaecli/track/hparams.py), whatever the tracker
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from omegaconf import OmegaConf
 
@@ -28,7 +29,7 @@ def start_sweep(config) -> None:
     """Open (or continue) the sweep's parent run; `config` is the sweep's composed config, with its hydra node."""
     from vaecli.track.schema import TrackerConfig
 
-    cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(TrackerConfig), config.tracker))
+    cfg: Any = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(TrackerConfig), config.tracker))
     if cfg.name == "none":
         return
     sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
@@ -53,7 +54,7 @@ def end_sweep(config, failed: bool) -> None:
 
     sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
     hparams.write_sweep(sweep_dir)
-    cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(TrackerConfig), config.tracker))
+    cfg: Any = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(TrackerConfig), config.tracker))
     record = record_for(sweep_dir, cfg.name, get(cfg.name)(cfg).store(Path.cwd())) if cfg.name != "none" else None
     tracker = reopen(record) if record else None
     if tracker is None:

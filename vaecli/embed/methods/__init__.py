@@ -25,7 +25,7 @@ def _discover() -> dict[str, ModuleType]:
         config = getattr(module, "Config", None)
         if dataclasses.is_dataclass(config) and callable(getattr(module, "fit", None)):
             name = {f.name: f.default for f in dataclasses.fields(config)}["name"]
-            if name != MISSING:
+            if isinstance(name, str) and name != MISSING:
                 found[name] = module
     return dict(sorted(found.items()))
 
