@@ -66,5 +66,5 @@ def test_precision_ab_reads_back_real_runs(tiny_mnist, tmp_path, capsys):
                               "trainer.batch_size=50", "figures.animations=false"]) == 0
     runs = json.loads((tmp_path / "ab" / "precision_ab.json").read_text())["runs"]
     assert sorted((r["precision"], r["seed"]) for r in runs) == [("float32", 0), ("float32", 1), ("mixed_bfloat16", 0), ("mixed_bfloat16", 1)]
-    assert all("knn5_accuracy" in r and "elbo" in r for r in runs)  # evaluated by vae eval
+    assert all("knn5_accuracy" in r and "test/elbo" in r for r in runs)  # evaluated by vae eval
     assert "| elbo | 2 | test ELBO | 2 |" in capsys.readouterr().out

@@ -24,8 +24,11 @@ from pathlib import Path
 from vaecli.run.folder import RunFolder
 
 PRECISIONS = ("float32", "mixed_bfloat16")
-METRICS = (("test/loss", "test loss", "lower"), ("elbo", "test ELBO", "higher"), ("knn5_accuracy", "5-NN acc.", "higher"),
+# (key, label, better): the last epoch's test loss and ELBO (metrics.csv; the ELBO of stochastic encoders only), and
+# `vae eval`'s 5-NN accuracy and Frechet distance (metrics.json; absent where evaluation was off).
+METRICS = (("test/loss", "test loss", "lower"), ("test/elbo", "test ELBO", "higher"), ("knn5_accuracy", "5-NN acc.", "higher"),
            ("frechet_distance", "Frechet dist.", "lower"))
+HISTORY_KEYS = ("test/loss", "test/elbo")
 
 
 def sweep_command(args, out: Path) -> list[str]:
@@ -50,8 +53,9 @@ def collect(out: Path) -> list[dict]:
             continue
         info = folder.read_run_info()
         rows.append({"model": cfg.model.name, "latent_dim": cfg.latent_dim, "seed": cfg.seed,
-                     "precision": info.get("precision", cfg.trainer.precision), "test/loss": history[-1]["test/loss"],
-                     **{k: v for k, v in folder.read_metrics().items() if k in dict((m[0], m) for m in METRICS)}})
+                     "precision": info.get("precision", cfg.trainer.precision),
+                     **{k: history[-1][k] for k in HISTORY_KEYS if k in history[-1]},
+                     **{k: v for k, v in folder.read_metrics().items() if k in {m[0] for m in METRICS}}})
     return rows
 
 
