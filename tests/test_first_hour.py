@@ -158,7 +158,8 @@ def test_a_refused_run_says_its_folder_was_removed(tmp_path):
     result = run_vae("train", "dataset=mnist", f"dataset.path={tmp_path / 'nowhere'}", cwd=tmp_path)
     assert result.returncode == 2 and "run folder: " in result.stdout, result.stdout
     named = result.stdout.split("run folder: ", 1)[1].splitlines()[0]
-    assert f"vae: nothing was run; removed the run folder {named}" in result.stderr.splitlines()
+    assert f"nothing was run; removed the run folder {named}" in result.stdout.splitlines()
+    assert len(result.stderr.strip().splitlines()) == 1  # the error itself stays one line
     assert not (tmp_path / "outputs").exists()
 
 

@@ -104,8 +104,8 @@ def test_eval_sends_nothing_to_a_store_a_run_folder_names(tmp_path, monkeypatch)
     """tracker.json naming a store (a SQLite file here: opening it creates the file) is ignored by an eval whose
     own tracker is none, and by one whose tracker is mlflow at another store."""
     pytest.importorskip("mlflow")
-    from vaecli.config.tracker import TrackerConfig
     from vaecli.track.run import log_evaluation
+    from vaecli.track.schema import TrackerConfig
 
     foreign = tmp_path / "elsewhere" / "mlflow.db"
     foreign.parent.mkdir()
@@ -118,8 +118,8 @@ def test_eval_sends_nothing_to_a_store_a_run_folder_names(tmp_path, monkeypatch)
 
 @pytest.mark.parametrize("record", ["{not json", "[1, 2]", '{"tracker": 3, "store": null}', ""])
 def test_a_damaged_tracker_record_is_named_and_ignored(tmp_path, caplog, record):
-    from vaecli.config.tracker import TrackerConfig
     from vaecli.track.run import log_evaluation, read_record
+    from vaecli.track.schema import TrackerConfig
 
     run = _evaluated_folder(tmp_path / "run", record)
     with caplog.at_level("WARNING"):

@@ -134,7 +134,7 @@ class JobFailures:
             raise
         if self.failure is not None:
             if (removed := remove_unused_run_folder()) is not None:  # a typo leaves no timestamped folder behind
-                print(f"vae: nothing was run; removed the run folder {removed}", file=sys.stderr)
+                print(f"nothing was run; removed the run folder {removed}")  # beside "run folder: ...": stderr keeps one line
             raise self.failure
         if launch.failed_jobs:
             (folder, first), more = launch.failed_jobs[0], len(launch.failed_jobs) - 1

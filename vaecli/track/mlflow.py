@@ -12,6 +12,7 @@ import os
 import time
 from pathlib import Path
 
+from vaecli.run import names
 from vaecli.track.base import Tracker
 
 # A run waits this long at most for a tracking server that does not answer, instead of MLflow's 7 retries with
@@ -75,7 +76,7 @@ class MLflow(Tracker):
             return found.experiment_id
         location = self.cfg.artifact_location
         if location is None and store.startswith("sqlite:///"):
-            location = (Path(store[len("sqlite:///"):]).parent / "mlartifacts").as_uri()
+            location = (Path(store[len("sqlite:///"):]).parent / names.TRACKER_ARTIFACTS).as_uri()
         try:
             return _retry_locked(self.client.create_experiment, self.cfg.experiment, artifact_location=location)
         except Exception:

@@ -38,7 +38,7 @@ class EpochParts:
         return time.perf_counter() - self.started
 
     def row(self, epoch: int, total: float) -> dict:
-        """timing.csv's row: the training steps (`seconds`), each other part, and the whole epoch, in seconds."""
+        """The row of the run's timing file: the training steps (`seconds`), each other part, and the whole epoch, in seconds."""
         parts = {f"{part}_seconds": round(s, 3) for part, s in self.seconds.items() if part != "train"}
         return {"epoch": epoch, "seconds": round(self.seconds["train"], 3), **parts, "total_seconds": round(total, 3)}
 
