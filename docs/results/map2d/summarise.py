@@ -62,7 +62,7 @@ def cell(values: list[float], digits: int = 3) -> str:
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
         return "–"
-    digits = digits if abs(statistics.fmean(finite)) < 10 else 1
+    digits = digits if digits == 0 or abs(statistics.fmean(finite)) < 10 else 1
     spread = f" ± {statistics.stdev(finite):.{digits}f}" if len(finite) > 1 else ""
     return f"{statistics.fmean(finite):.{digits}f}{spread}"
 
