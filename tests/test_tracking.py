@@ -91,13 +91,16 @@ def record(folder: Path) -> dict:
 def test_a_run_logs_its_config_epochs_evaluation_and_files(compose, tiny_idx, tmp_path, store, mlflow_client):
     from vaecli.assess.evaluate_run import evaluate_run
     from vaecli.config.schemas import EvalConfig
+    from vaecli.track.schema import TrackerConfig
     from vaecli.train.loop import train
 
     cfg = compose(*TINY, f"dataset.path={tiny_idx}", "trainer.epochs=2", "tracker=mlflow", f"tracker.tracking_uri={store}")
     run_dir = tmp_path / "run"
     train(cfg, run_dir)
+    # vae eval logs to the tracker its own command chose (tracker=mlflow), never to one the run folder names by itself
     evaluate_run(run_dir, EvalConfig(iw_samples=5, iw_subset=20, prior_samples=200, mmd_samples=100,
-                                     classifier_cache=str(tmp_path / "cache")))
+                                     classifier_cache=str(tmp_path / "cache")),
+                 tracker=TrackerConfig(name="mlflow", tracking_uri=store))
 
     client = mlflow_client(store)
     (run,) = all_runs(client)

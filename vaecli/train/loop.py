@@ -227,8 +227,10 @@ class Trainer:
             for kind, png in drawn.items():
                 tf.summary.image(kind, tf.image.decode_png(png)[None])
             self.writer.flush()
-            self.timing.rows.pop()  # the epoch's final row, with its checkpoint, figures and tracking
-            self.timing.append(parts.row(epoch_number, parts.elapsed()))
+        # The epoch's final row, with its checkpoint, figures and tracking: made after the last timed part has ended,
+        # so the parts add up to the whole epoch.
+        self.timing.rows.pop()
+        self.timing.append(parts.row(epoch_number, parts.elapsed()))
         log.info(_summary(row, parts, self.cfg.trainer.epochs))
         return row
 
