@@ -20,7 +20,7 @@ def embed(config) -> float:
 
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
-    log.info(f"run folder: {run_dir}")  # as `vae train` says it: where to look while it works
+    # embed_run names the run folder once it has accepted it, as `vae train` does: a refused command logs nothing there
     report = embed_run(config, run_dir, job_threads(config.threads, hydra_cfg.launcher))
     log.info(f"finished: {run_dir}")  # again, after the method's own lines
     return float(report["metrics"].get("knn5_accuracy", float("nan")))

@@ -95,6 +95,7 @@ def resume_overrides(args: list[str]) -> list[str]:
     if not run_dir.is_dir():
         raise ConfigError(f"resume={resume[-1]} is not a folder; pass a run folder under outputs/")
     folder = RunFolder(run_dir)
+    folder.check_trainable()  # a `vae embed` folder: refused before anything is replayed or written
     saved = folder.saved_overrides()
     if saved is None:
         raise DataError(f"resume={resume[-1]} is not a vaecli run folder (no {folder.overrides.name}); "

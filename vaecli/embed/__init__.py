@@ -6,20 +6,17 @@ scores.py the latent metrics (vaecli.evaluate.metrics); run.py the run folder.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from vaecli.embed.methods import METHODS
 from vaecli.run import names
+from vaecli.run.folder import RunFolder
 
 __all__ = ["KIND", "METHODS", "is_embedding"]
 
-KIND = "embedding"  # run.json's `kind` for these folders; a VAE run's run.json has none
+KIND = names.EMBEDDING_KIND  # run.json's `kind` for these folders; a VAE run's run.json has none
 
 
 def is_embedding(run_dir: Path) -> bool:
     """Whether a folder holds a `vae embed` run (its run.json says kind: embedding). Light: no TensorFlow."""
-    try:
-        return json.loads((Path(run_dir) / names.RUN_INFO).read_text()).get("kind") == KIND
-    except (OSError, ValueError, AttributeError):
-        return False
+    return RunFolder(run_dir).is_embedding()

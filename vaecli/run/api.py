@@ -7,8 +7,10 @@
     z = run.model.encode(images)                                    # the Keras model: encode, decode, sample
     table = vaecli.load_runs("outputs/multirun/2026-12-01_10-00-00")  # one row per run: config values and metrics
 
-Reading never changes a run folder. A damaged file raises vaecli.errors.DataError naming it (load_run), or fills
-the `damaged` column of its row (load_runs), so that one broken run never hides the others.
+Reading never changes a run folder, runs no code from it and resolves nothing in it. A damaged file (empty, a
+cut row, a wrong type: vaecli/run/damage.py) raises vaecli.errors.DataError naming it (load_run), or fills the
+`damaged` column of its row (load_runs), so that one broken run never hides the others. Both kinds of run folder
+load: `vae train`'s and `vae embed`'s (run.kind).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import zipfile
 from pathlib import Path
 
 from vaecli.errors import DataError
-from vaecli.run import names, status
+from vaecli.run import names
+from vaecli.run.damage import problems
 from vaecli.run.folder import RunFolder
 
 FIGURE_KINDS = ("latent", "grid", "samples", "reconstructions", "factors", "traversal")
@@ -33,18 +36,20 @@ class Model:
         self.image_shape = keras_model.image_shape
 
     def encode(self, x, batch_size: int = 1000):
-        """Codes (N, latent_dim) of images: uint8 in [0, 255] or floats in [0, 1], shaped (N, *image_shape)."""
+        """Codes (N, latent_dim) of images shaped (N, *image_shape) (one-channel models also take (N, height, width)
+        or flat rows): uint8 in [0, 255], scaled to [0, 1], or floats in [0, 1]. Anything else is a DataError
+        saying what the model takes (vaecli/models/inputs.py)."""
+        from vaecli.models.inputs import checked_images
         from vaecli.models.networks import encode_images
 
-        return encode_images(self.keras, _batch_of_images(x, self.image_shape), batch_size)
+        return encode_images(self.keras, checked_images(x, self.image_shape), batch_size)
 
     def decode(self, z, batch_size: int = 1000):
-        """Images (N, *image_shape), pixel means in [0, 1], of codes (N, latent_dim)."""
-        import numpy as np
-
+        """Images (N, *image_shape), pixel means in [0, 1], of codes (N, latent_dim) (or one code, (latent_dim,))."""
+        from vaecli.models.inputs import checked_codes
         from vaecli.models.networks import decode_codes
 
-        return decode_codes(self.keras, np.asarray(z, dtype="float32").reshape(-1, self.latent_dim), batch_size)
+        return decode_codes(self.keras, checked_codes(z, self.latent_dim), batch_size)
 
     def sample(self, n: int, seed: int = 0):
         """n images decoded from codes drawn from the model's own prior."""
@@ -52,15 +57,6 @@ class Model:
 
         codes = self.keras.sample_prior(n, tf.random.Generator.from_seed(seed))
         return self.decode(codes.numpy())
-
-
-def _batch_of_images(x, image_shape):
-    import numpy as np
-
-    x = np.asarray(x)
-    if x.shape[1:] != tuple(image_shape) and x.size % int(np.prod(image_shape)) == 0:
-        x = x.reshape(-1, *image_shape)  # (N, 28, 28) for (28, 28, 1), or flat rows
-    return x
 
 
 class Run:
@@ -73,11 +69,19 @@ class Run:
             raise DataError(f"{self.path} is not a vaecli run folder (no {names.CONFIG}); pass a folder that `vae train` wrote")
 
     def __repr__(self) -> str:
-        return f"<vaecli Run {self.path} ({self.status})>"
+        return f"<vaecli Run {self.path} ({self.kind}, {self.status})>"
+
+    @property
+    def kind(self) -> str:
+        """"vae" for a `vae train` run, "embedding" for a `vae embed` map (t-SNE, UMAP, PCA: codes, no model)."""
+        return "embedding" if self.folder.is_embedding() else "vae"
 
     @functools.cached_property
     def config(self):
-        """The typed TrainConfig (vaecli.config.schemas) it was trained with."""
+        """The typed TrainConfig (vaecli.config.schemas) it was trained with; an embedding run's stored config as
+        it is (an OmegaConf DictConfig, read literally: vaecli.embed.config.load_embed_config types it)."""
+        if self.kind == "embedding":
+            return self.folder.read_stored_config()
         return self.folder.read_config()
 
     @property
@@ -121,8 +125,12 @@ class Run:
 
     @property
     def status(self) -> str:
-        """running | finished | failed | interrupted; "unknown" for folders written before statuses."""
-        found = status.read(self.path)
+        """running | finished | failed | interrupted; "unknown" for folders written before statuses; "damaged" if
+        status.json cannot be read (load_runs names it in `damaged`)."""
+        try:
+            found = self.folder.read_status()
+        except DataError:
+            return "damaged"
         return found.state if found is not None else "unknown"
 
     @property
@@ -144,7 +152,7 @@ class Run:
 
         from vaecli.run.overrides import flatten
 
-        row = {"path": str(self.path), "status": self.status}
+        row = {"path": str(self.path), "kind": self.kind, "status": self.status}
         row.update(flatten(dict(OmegaConf.to_container(OmegaConf.structured(self.config)))))  # type: ignore[arg-type]  # a structured config is a mapping
         last = self.folder.read_history()[-1:] or [{}]
         row.update({key: value for key, value in last[0].items() if key == "epoch" or key.startswith(("test/", "val/"))})
@@ -175,10 +183,10 @@ def load_runs(folder: Path | str):
     rows = []
     for path in find_run_folders(folder):
         try:
-            rows.append({**Run(path).summary(), "damaged": "; ".join(RunFolder(path).problems())})
+            rows.append({**Run(path).summary(), "damaged": "; ".join(problems(RunFolder(path)))})
         except DataError as ex:
             rows.append({"path": str(path), "status": "damaged", "damaged": str(ex)})
     frame = pd.DataFrame(rows)
-    front = [c for c in ("path", "status", "model.name", "dataset.name", "latent_dim", "seed") if c in frame.columns]
+    front = [c for c in ("path", "kind", "status", "model.name", "dataset.name", "latent_dim", "seed") if c in frame.columns]
     return frame[front + [c for c in frame.columns if c not in front]]
 

@@ -8,8 +8,8 @@ old file or the new one.
 from __future__ import annotations
 
 import csv
+import io
 import json
-import zipfile
 from pathlib import Path
 
 from omegaconf import OmegaConf
@@ -18,6 +18,10 @@ from vaecli.errors import ConfigError, DataError
 from vaecli.run import names
 from vaecli.run.files import atomic_write_text
 from vaecli.run.yaml_reader import load_yaml
+
+# run.json, metrics.json, status.json and tracker.json are a few KiB; 16 MiB leaves room for many metrics and
+# bounds what a hostile file can make a reader hold (json has no aliases: its size bounds its cost).
+MAX_JSON_BYTES = 16 * 2**20
 
 # The options that make a model what it is: a resumed run must keep them.
 MODEL_KEYS = ("model", "network", "likelihood", "latent_dim", "dataset.name")
@@ -52,20 +56,45 @@ class RunFolder:
     latent_points = property(lambda self: self.path / names.LATENT_POINTS)
     nonfinite_batch = property(lambda self: self.path / names.NONFINITE_BATCH)
     lock = property(lambda self: self.path / names.LOCK)
+    codes = property(lambda self: self.path / names.CODES)
 
     # ------------------------------------------------------------ what it holds
     def holds_run(self) -> bool:
-        """Whether the folder already holds (part of) a training run: metrics or a checkpoint."""
-        return self.metrics_csv.is_file() or any(self.checkpoints.glob("ckpt-*"))
+        """Whether the folder already holds (part of) a run of any kind: a training run's metrics or checkpoint,
+        or a `vae embed` map (its codes, or a run.json saying kind: embedding)."""
+        return self.metrics_csv.is_file() or any(self.checkpoints.glob("ckpt-*")) or self.is_embedding()
 
-    def check_new(self) -> None:
-        """Refuse to start a new run over one that is already there (before anything is written)."""
-        if self.holds_run():
-            raise DataError(f"{self.path} already holds a run; continue it with resume={self.path}, or train into a new "
-                            "folder (the default, or another hydra.run.dir)")
+    def is_embedding(self) -> bool:
+        """Whether the folder holds a `vae embed` run (codes.npz, or run.json's kind). Light: no TensorFlow."""
+        if self.codes.is_file():
+            return True
+        try:
+            return load_json(self.run_info).get("kind") == names.EMBEDDING_KIND
+        except (OSError, ValueError, AttributeError):
+            return False
+
+    def check_new(self, command: str = "vae train") -> None:
+        """Refuse to start a new run over one that is already there, of any kind (before anything is written)."""
+        if not self.holds_run():
+            return
+        if self.is_embedding():
+            raise DataError(f"{self.path} already holds a `vae embed` run; {command} writes only into a new folder "
+                            "(the default, or another hydra.run.dir)")
+        if command != "vae train":
+            raise DataError(f"{self.path} already holds a `vae train` run; {command} writes only into a new folder "
+                            "(the default, or another hydra.run.dir)")
+        raise DataError(f"{self.path} already holds a run; continue it with resume={self.path}, or train into a new "
+                        "folder (the default, or another hydra.run.dir)")
+
+    def check_trainable(self) -> None:
+        """Refuse `vae train resume=` of a folder that holds a `vae embed` run (a map has no model to continue)."""
+        if self.is_embedding():
+            raise DataError(f"{self.path} holds a `vae embed` run, which vae train cannot continue; "
+                            "train into a new folder (the default, or another hydra.run.dir)")
 
     def check_resumable(self, cfg) -> None:
         """Refuse to continue a run whose model differs from the one asked for now (before anything is written)."""
+        self.check_trainable()
         if not self.config.is_file():
             return  # killed before it wrote anything: it starts over
         saved = self._yaml(self.config)
@@ -89,6 +118,13 @@ class RunFolder:
             raise
         except Exception as ex:  # noqa: BLE001  yaml's parser errors, OmegaConf's validation errors, an unknown group option
             raise self.damaged(self.config, ex) from None
+
+    def read_stored_config(self):
+        """config.yaml as it is stored, untyped (a DictConfig): bounded, literal, never resolved."""
+        config = self._yaml(self.config)
+        if not OmegaConf.is_dict(config):
+            raise self.damaged(self.config, "not a mapping of options")
+        return config
 
     def saved_overrides(self) -> list[str] | None:
         """The command line's overrides the run was started (or last resumed) with; None if there is no record."""
@@ -154,24 +190,17 @@ class RunFolder:
         except Exception as ex:  # noqa: BLE001  a damaged zip or weights file fails in many ways inside Keras and h5py
             raise self.damaged(self.model, ex) from None
 
-    def problems(self) -> list[str]:
-        """Cheap checks of the files a reader opens last (the model, the latent points, the figures): each damaged
-        one named, so that a table of many runs can flag it without loading a model."""
-        found = []
-        for path, wanted in ((self.model, ("config.json",)), (self.latent_points, ())):
-            if path.exists():
-                try:
-                    with zipfile.ZipFile(path) as archive:
-                        missing = [name for name in wanted if name not in archive.namelist()]
-                    if missing:
-                        found.append(f"{path} is damaged (no {', '.join(missing)} inside)")
-                except (OSError, zipfile.BadZipFile) as ex:
-                    found.append(str(self.damaged(path, ex)))
-        for path in sorted(self.figures.glob("*.png")):
-            with open(path, "rb") as handle:
-                if handle.read(8) != b"\x89PNG\r\n\x1a\n":
-                    found.append(f"{path} is damaged (not a PNG image)")
-        return found
+    def read_status(self):
+        """status.json as a JobStatus; None if there is none (a folder from before statuses)."""
+        from vaecli.run import status
+
+        if not self.status_file.is_file():
+            return None
+        data = self._json(self.status_file)
+        try:
+            return status.JobStatus(**data)
+        except (TypeError, ValueError) as ex:  # not an object, a missing or unknown field, a state vaecli never writes
+            raise self.damaged(self.status_file, ex) from None
 
     # ------------------------------------------------------------ writers
     def write_config(self, cfg) -> None:
@@ -197,7 +226,7 @@ class RunFolder:
 
     def _json(self, path: Path):
         try:
-            return json.loads(path.read_text())
+            return load_json(path)
         except (ValueError, UnicodeDecodeError) as ex:
             raise self.damaged(path, ex) from None
 
@@ -210,13 +239,34 @@ class RunFolder:
             raise self.damaged(path, ex) from None
 
 
-def read_rows(path: Path) -> list[dict]:
-    """The rows of a per-epoch CSV (metrics.csv, timing.csv) as dicts of numbers."""
-    with open(path, newline="") as handle:
-        rows = [{key: (int(value) if key == "epoch" else float(value)) for key, value in row.items() if value not in ("", None)}
-                for row in csv.DictReader(handle)]
-    if any("epoch" not in row or None in row for row in rows):
-        raise ValueError("a row without an epoch, or with more values than columns")
+def load_json(path: Path, limit: int = MAX_JSON_BYTES):
+    """A JSON file of a run folder, bounded: a file over `limit` bytes raises ValueError (it is not one vaecli wrote)."""
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit // 2**20} MiB")
+    return json.loads(data)
+
+
+def read_rows(path: Path, strict: bool = True) -> list[dict]:
+    """The rows of a per-epoch CSV (metrics.csv, timing.csv) as dicts of numbers.
+
+    vaecli writes these whole and atomically (vaecli/run/history.py): a header, a row per epoch, a newline after
+    each. `strict`: anything else is damage, a ValueError that says what: an empty file, a last row cut short (no
+    newline after it: a number in it may be cut too, "0.12" read as "0."), a row with fewer or more values than
+    columns. Not strict (a resumed run's own file): the rows that parse."""
+    text = Path(path).read_text()
+    if strict and not text:
+        raise ValueError("empty; vaecli writes a header and a row per epoch")
+    if strict and not text.endswith("\n"):
+        raise ValueError("its last row is cut short (no newline after it)")
+    rows = []
+    for number, row in enumerate(csv.DictReader(io.StringIO(text, newline="")), start=2):
+        if None in row or (strict and None in row.values()):
+            raise ValueError(f"line {number} has {'more' if None in row else 'fewer'} values than the header has columns")
+        rows.append({key: (int(value) if key == "epoch" else float(value)) for key, value in row.items() if value not in ("", None)})
+    if any("epoch" not in row for row in rows):
+        raise ValueError("a row without an epoch")
     return rows
 
 

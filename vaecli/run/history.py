@@ -35,4 +35,4 @@ class History:
 
 def read_metrics(path: Path) -> list[dict]:
     """The rows of a metrics.csv (or timing.csv) as dicts of numbers (empty if there is no file)."""
-    return read_rows(path) if Path(path).is_file() else []
+    return read_rows(path, strict=False) if Path(path).is_file() else []  # the run's own file, continued

@@ -41,6 +41,7 @@ ANIMATIONS = "animations"
 LATENT_HISTORY = "latent_history.npz"  # under ANIMATIONS
 LATENT_POINTS = "latent_points.npz"
 CODES = "codes.npz"  # an embedding run's (vae embed) codes; it has no model, metrics.csv or checkpoints
+EMBEDDING_KIND = "embedding"  # run.json's `kind` in a `vae embed` folder; a VAE run's run.json has none
 NONFINITE_BATCH = "nonfinite_batch.npz"
 EARLY_STOPPING = "early_stopping.json"  # where early stopping stopped, and its best epoch
 LOCK = ".lock"
