@@ -2,7 +2,7 @@
 
     <run>/
       config.yaml    the resolved EmbedConfig (vaecli/embed/config.py)
-      run.json       provenance, with kind: "embedding", the method's library version, how test points were placed
+      run.json       provenance, with kind: embedding, the method's library version, how test points were placed
       status.json    running | finished | failed | interrupted, as a training run's (vaecli/run/status.py)
       codes.npz      train_codes, train_labels, train_index (rows of the training split used), test_codes,
                      test_labels, class_names

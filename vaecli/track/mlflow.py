@@ -2,14 +2,22 @@
 thread can write to any run). Default store: a SQLite database, outputs/mlflow.db; see docs/tracking.md.
 
 Several jobs of a sweep write to one SQLite database at once: MLflow makes each session wait up to 20 s for
-SQLite's lock (busy_timeout), and a write that still finds the database locked is tried again here.
+SQLite's lock (busy_timeout), and a write that still finds the database locked is tried again here. Runs that start
+together on a new database would race to create MLflow's tables (MLflow's SqlAlchemyStore creates them unguarded;
+its server guards them with a file lock, `_safe_initialize_tables`): here the store is first opened under such a
+lock, so each process finds the tables made or makes them alone. A database file that cannot be opened fails at
+once, before MLflow, which would retry it 10 times over about 100 s with a warning each time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import sqlite3
+import tempfile
 import time
+from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
 
 from vaecli.run import names
@@ -18,6 +26,8 @@ from vaecli.track.base import Tracker
 # A run waits this long at most for a tracking server that does not answer, instead of MLflow's 7 retries with
 # growing back-off (minutes); the user's own MLFLOW_HTTP_REQUEST_* settings win.
 HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_TIMEOUT": "30"}
+SQLITE = "sqlite:///"
+SQLITE_OPEN_SECONDS = 20.0  # as long as MLflow's own busy_timeout: another process may hold the new file's lock
 LOCKED_RETRIES = 6  # tries of a write that finds SQLite locked, 0.5 s, 1 s, 2 s, ... apart (about 30 s in all)
 STATUSES = {"running": "RUNNING", "finished": "FINISHED", "failed": "FAILED", "interrupted": "KILLED"}
 
@@ -32,12 +42,40 @@ def _retry_locked(call, *args, **kwargs):
             time.sleep(0.5 * 2 ** attempt)
 
 
+def check_sqlite(store: str) -> None:
+    """Open a SQLite store's file (creating it and its folder, as MLflow would): an OSError at once if it cannot be."""
+    path = store[len(SQLITE):]
+    if not store.startswith(SQLITE) or not path:
+        return
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(path, timeout=SQLITE_OPEN_SECONDS)) as db:
+            db.execute("pragma schema_version")
+    except (OSError, sqlite3.Error) as ex:
+        raise OSError(f"cannot open the SQLite database {path} ({' '.join(str(ex).split())})") from None
+
+
+@contextmanager
+def schema_lock(store: str):
+    """Held while a process first opens a SQLite store: one process at a time creates MLflow's tables. The lock file
+    lies in the temporary folder, named by the store (as MLflow's server names its own), so the store's folder
+    gets no litter."""
+    if not store.startswith(SQLITE):
+        with nullcontext():
+            yield
+        return
+    from mlflow.utils.file_utils import ExclusiveFileLock
+
+    digest = hashlib.sha256(store.encode()).hexdigest()[:16]
+    with ExclusiveFileLock(os.path.join(tempfile.gettempdir(), f"vaecli-mlflow-{digest}.lock")):
+        yield
+
+
 def absolute_store(uri: str, launch_dir: Path) -> str:
     """sqlite:///outputs/mlflow.db (relative to the folder vae started in) -> sqlite:////that/folder/outputs/mlflow.db,
     so that a sweep's jobs, wherever their launcher starts them, write to the same file."""
-    prefix = "sqlite:///"
-    if uri.startswith(prefix) and not uri[len(prefix):].startswith("/"):
-        return prefix + str((launch_dir / uri[len(prefix):]).resolve())
+    if uri.startswith(SQLITE) and not uri[len(SQLITE):].startswith("/"):
+        return SQLITE + str((launch_dir / uri[len(SQLITE):]).resolve())
     return uri
 
 
@@ -56,11 +94,13 @@ class MLflow(Tracker):
             logging.getLogger(logger).setLevel(logging.WARNING)
         from mlflow.tracking import MlflowClient
 
-        self.client = MlflowClient(tracking_uri=store)
-        if record:
-            self.run_id = _retry_locked(self.client.get_run, record["run_id"]).info.run_id
-            return {"store": store, "run_id": self.run_id}
-        experiment_id = self._experiment(store)
+        check_sqlite(store)
+        with schema_lock(store):  # MLflow opens the store here (and at the first call), creating its tables if it is new
+            self.client = MlflowClient(tracking_uri=store)
+            if record:
+                self.run_id = _retry_locked(self.client.get_run, record["run_id"]).info.run_id
+                return {"store": store, "run_id": self.run_id}
+            experiment_id = self._experiment(store)
         found = _retry_locked(self.client.search_runs, [experiment_id], filter_string=f"tags.`vaecli.folder` = {_quoted(key)}",
                               max_results=1)
         if found:  # killed between creating its run and keeping the id: the same run, not a second one
@@ -75,8 +115,8 @@ class MLflow(Tracker):
         if found is not None:
             return found.experiment_id
         location = self.cfg.artifact_location
-        if location is None and store.startswith("sqlite:///"):
-            location = (Path(store[len("sqlite:///"):]).parent / names.TRACKER_ARTIFACTS).as_uri()
+        if location is None and store.startswith(SQLITE):
+            location = (Path(store[len(SQLITE):]).parent / names.TRACKER_ARTIFACTS).as_uri()
         try:
             return _retry_locked(self.client.create_experiment, self.cfg.experiment, artifact_location=location)
         except Exception:
