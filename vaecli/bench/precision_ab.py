@@ -21,7 +21,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from vaecli.run import names
 from vaecli.run.folder import RunFolder
 
 PRECISIONS = ("float32", "mixed_bfloat16")
@@ -47,8 +46,7 @@ def sweep_command(args, out: Path) -> list[str]:
 def collect(out: Path) -> list[dict]:
     """One row per finished run under `out`: its model, latent_dim, seed, precision and metrics."""
     rows = []
-    for path in sorted(p.parent for p in out.rglob(names.CONFIG)):
-        folder = RunFolder(path)
+    for folder in RunFolder.under(out):
         cfg, history = folder.read_config(), folder.read_history()
         if not history:
             continue

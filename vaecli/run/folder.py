@@ -56,7 +56,25 @@ class RunFolder:
     latent_points = property(lambda self: self.path / names.LATENT_POINTS)
     nonfinite_batch = property(lambda self: self.path / names.NONFINITE_BATCH)
     lock = property(lambda self: self.path / names.LOCK)
-    codes = property(lambda self: self.path / names.CODES)
+    early_stopping = property(lambda self: self.path / names.EARLY_STOPPING)
+    latent_history = property(lambda self: self.path / names.ANIMATIONS / names.LATENT_HISTORY)
+    codes = property(lambda self: self.path / names.CODES)  # an embedding run's map (vae embed)
+    tracker_record = property(lambda self: self.path / names.TRACKER)
+    # A sweep's folder: an Optuna study's trials, its storage and hydra-optuna-sweeper's best parameters
+    trials = property(lambda self: self.path / names.TRIALS)
+    optuna_storage = property(lambda self: self.path / names.OPTUNA_STORAGE)
+    optuna_results = property(lambda self: self.path / names.OPTUNA_RESULTS)
+    multirun = property(lambda self: self.path / names.MULTIRUN)  # Hydra's record of a sweep
+    hydra_record = property(lambda self: self.path / names.HYDRA_RECORD)  # older runs' .hydra/
+
+    def animation(self, name: str) -> Path:
+        """animations/<name>: latent_evolution.gif, interpolation.gif, traversal.gif."""
+        return self.path / names.ANIMATIONS / name
+
+    @staticmethod
+    def under(root: Path | str) -> list[RunFolder]:
+        """Every folder below `root` (itself included) that holds a training run's config, in path order."""
+        return [RunFolder(p.parent) for p in sorted(Path(root).rglob(names.CONFIG))]
 
     # ------------------------------------------------------------ what it holds
     def holds_run(self) -> bool:

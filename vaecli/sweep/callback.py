@@ -22,8 +22,9 @@ from typing import Any
 from hydra.experimental.callback import Callback
 
 from vaecli import track
-from vaecli.run import names, status
+from vaecli.run import status
 from vaecli.run.files import atomic_write_text
+from vaecli.run.folder import RunFolder
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ class SweepStatus(Callback):
                 self.launch.failed_jobs.append((folder, job))
         storage, study_name = _optuna_study(config)
         if storage:
-            write_trials(storage, study_name, sweep_dir / names.TRIALS)
+            write_trials(storage, study_name, RunFolder(sweep_dir).trials)
         track.end_sweep(config, failed=bool(self.launch.failed_jobs))  # ends the parent run; TensorBoard's HParams experiment
 
 

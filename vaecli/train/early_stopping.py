@@ -13,7 +13,6 @@ from pathlib import Path
 import tensorflow as tf
 
 from vaecli.config.schemas import EarlyStoppingConfig
-from vaecli.run import names
 from vaecli.run.files import atomic_write_text
 from vaecli.run.folder import RunFolder
 
@@ -24,7 +23,7 @@ MONITOR = "val/loss"  # what every objective minimises, on the validation split
 
 class EarlyStopping:
     def __init__(self, cfg: EarlyStoppingConfig, run_dir: Path, vae, rows: list[dict]):
-        self.cfg, self.record = cfg, RunFolder(run_dir) / names.EARLY_STOPPING
+        self.cfg, self.record = cfg, RunFolder(run_dir).early_stopping
         # The weights are named one by one: layers a Keras model keeps in Python lists (the conv stacks)
         # are invisible to tf.train.Checkpoint's tracking, which would save only the dense layers.
         self.checkpoint = tf.train.Checkpoint(vae=vae, weights=list(vae.weights))

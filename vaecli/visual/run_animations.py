@@ -23,8 +23,7 @@ import numpy as np
 
 from vaecli.models.networks import decode_codes, encode_images
 from vaecli.run.files import atomic_write_bytes
-from vaecli.run.names import ANIMATIONS, LATENT_POINTS
-from vaecli.run.names import LATENT_HISTORY as HISTORY
+from vaecli.run.folder import RunFolder
 from vaecli.visual import frames
 from vaecli.visual import run_figures as figures
 
@@ -41,11 +40,11 @@ class Animator:
     """The fixed test subset of one run, its codes so far, and the files drawn from them."""
 
     def __init__(self, run_dir: Path, data, cfg, vae, finished_epochs: int):
-        self.folder, self.run_dir, self.cfg = Path(run_dir) / ANIMATIONS, Path(run_dir), cfg
+        self.run, self.cfg = RunFolder(run_dir), cfg
         self.enabled = cfg.figures.animations
         self.images, self.labels, self.class_names = data.test_images, data.test_labels, tuple(data.class_names)
         self.subset = np.random.default_rng(cfg.seed).permutation(len(self.images))[:LATENT_POINTS_N]
-        self.epochs, self.codes = load_history(self.folder / HISTORY, self.subset, finished_epochs)
+        self.epochs, self.codes = load_history(self.run.latent_history, self.subset, finished_epochs)
         if not self.epochs and finished_epochs == 0:
             self.record(vae, 0)  # the untrained model: where the codes start from
 
@@ -56,8 +55,8 @@ class Animator:
         keep = [i for i, e in enumerate(self.epochs) if e < epoch]
         self.epochs = [self.epochs[i] for i in keep] + [epoch]
         self.codes = [self.codes[i] for i in keep] + [encode_images(vae, self.images[self.subset])]
-        self.folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(self.folder / HISTORY, npz_bytes(epochs=np.array(self.epochs), subset=self.subset,
+        self.run.animations.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(self.run.latent_history, npz_bytes(epochs=np.array(self.epochs), subset=self.subset,
                                                              codes=np.stack(self.codes).astype(np.float32)))
 
     def write(self, vae, title: str) -> dict[str, int]:
@@ -68,7 +67,7 @@ class Animator:
         plane = figures.latent_plane(self._figure_codes(vae))
         codes, logvars = figures.posterior_moments(vae, images)
         reconstructions = np.round(np.clip(decode_codes(vae, codes), 0, 1) * 255).astype(np.uint8)
-        written = {LATENT_POINTS: npz_bytes(
+        written = {self.run.latent_points: npz_bytes(
             codes=plane.project(codes).astype(np.float32), labels=self.labels[self.subset].astype(np.int64),
             images=images, reconstructions=reconstructions, class_names=np.array(self.class_names, str),
             axis_names=np.array(plane.names, str),  # the figures' axis names, so that the report's chart agrees
@@ -78,16 +77,16 @@ class Animator:
             heading = f"{title}\ncodes of {len(self.subset)} test images: {plane.description}"
             latent = frames.latent_frames(points, self.labels[self.subset], self.class_names, self.epochs,
                                           frames.fixed_limits(points), plane.names, heading)
-            written[f"{ANIMATIONS}/latent_evolution.gif"] = frames.gif_bytes(
+            written[self.run.animation("latent_evolution.gif")] = frames.gif_bytes(
                 latent, [SECONDS_PER_EPOCH] * (len(latent) - 1) + [2.0])
-        written[f"{ANIMATIONS}/interpolation.gif"] = frames.gif_bytes(interpolation(vae, images, codes), SECONDS_PER_FRAME)
+        written[self.run.animation("interpolation.gif")] = frames.gif_bytes(interpolation(vae, images, codes), SECONDS_PER_FRAME)
         order = figures.dimension_usage(vae, codes, logvars)[0][:TRAVERSAL_DIMS]
-        written[f"{ANIMATIONS}/traversal.gif"] = frames.gif_bytes(
+        written[self.run.animation("traversal.gif")] = frames.gif_bytes(
             traversal(vae, codes[:TRAVERSAL_ROWS], order, cfg.figures.grid_quantile, cfg.seed), SECONDS_PER_FRAME)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for name, data in written.items():
-            atomic_write_bytes(self.run_dir / name, data)
-        return {name: len(data) for name, data in written.items()}
+        self.run.animations.mkdir(parents=True, exist_ok=True)
+        for path, data in written.items():
+            atomic_write_bytes(path, data)
+        return {str(path.relative_to(self.run.path)): len(data) for path, data in written.items()}
 
     def _figure_codes(self, vae) -> np.ndarray:
         """The codes that the figures' plane is fitted on (figures.draw): for 2-D codes the plane is fixed."""
