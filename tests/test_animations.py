@@ -50,7 +50,8 @@ def test_gif_bytes_loop_forever_with_every_frame(channels):
 @pytest.mark.parametrize("shape, latent_dim, class_names", [((8, 8, 3), 3, ("all",)), ((8, 8, 1), 2, ("a", "b", "c"))])
 def test_animator_writes_the_contract_and_keeps_history_over_a_resume(compose, tmp_path, shape, latent_dim, class_names):
     """RGB with one class (no labels) and latent_dim > 2 (the figures' PCA plane); greyscale with classes in 2-D."""
-    from vaecli.visual.run_animations import HISTORY, LATENT_POINTS_N, Animator
+    from vaecli.run.folder import RunFolder
+    from vaecli.visual.run_animations import LATENT_POINTS_N, Animator
 
     cfg = compose("figures.scatter_points=100", f"seed={latent_dim}")
     rng = np.random.default_rng(0)
@@ -67,7 +68,7 @@ def test_animator_writes_the_contract_and_keeps_history_over_a_resume(compose, t
         assert points["images"].shape == points["reconstructions"].shape == (LATENT_POINTS_N, *shape)
         assert points["images"].dtype == points["reconstructions"].dtype == np.uint8
         assert list(points["class_names"]) == list(class_names)
-        subset = np.load(tmp_path / ANIMATIONS / HISTORY)["subset"]
+        subset = np.load(RunFolder(tmp_path).latent_history)["subset"]
         assert np.array_equal(points["images"], data.test_images[subset])
     assert Image.open(tmp_path / ANIMATIONS / "latent_evolution.gif").n_frames == 2  # epochs 0 and 1
 
