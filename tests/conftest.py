@@ -177,10 +177,11 @@ def small_vae(model: str = "elbo", likelihood: str | None = None, latent_dim: in
 
 def _clone_entries() -> set[str]:
     """Every file and folder in the clone, empty folders included (git does not show those), but for .git,
-    bytecode caches and virtual environments (the install's, made before the tests)."""
+    bytecode caches, pytest's own cache (what `pytest --lf` reads: written when a test fails) and virtual
+    environments (the install's, made before the tests)."""
     entries = set()
     for root, dirs, files in os.walk(REPO):
-        dirs[:] = [d for d in dirs if d not in (".git", "__pycache__") and not (Path(root, d, "pyvenv.cfg")).exists()]
+        dirs[:] = [d for d in dirs if d not in (".git", "__pycache__", ".pytest_cache") and not (Path(root, d, "pyvenv.cfg")).exists()]
         here = Path(root).relative_to(REPO)
         entries.update(str(here / name) for name in [*dirs, *files])
     return entries
