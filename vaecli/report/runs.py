@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vaecli.errors import ConfigError
+from vaecli.run import names
 from vaecli.run.api import Run
 from vaecli.run.damaged_file import DamagedFile
 from vaecli.run.folder import RunFolder
@@ -25,7 +26,7 @@ SETTINGS = ["model", "dataset", "latent_dim", "variant", "train_size", "epochs"]
 # Config keys that SETTINGS (or the seed column) already show, or that every run has its own of.
 SHOWN_KEYS = {"model.name", "dataset.name", "latent_dim", "dataset.train_size", "trainer.epochs", "seed", "method.name",
               "train_points"}
-KINDS = {"vae": "VAE runs", "embedding": "maps"}  # vaecli.run.api.Run.kind, as the page names a kind's runs
+KINDS = {"vae": "VAE runs", names.EMBEDDING_KIND: "maps"}  # vaecli.run.api.Run.kind, as the page names a kind's runs
 
 
 @dataclass
@@ -57,7 +58,7 @@ class Entry:
 
     @property
     def is_map(self) -> bool:
-        return self.kind == "embedding"  # a `vae embed` run: t-SNE, UMAP or PCA codes, no model, no epochs
+        return self.kind == names.EMBEDDING_KIND  # a `vae embed` run: t-SNE, UMAP or PCA codes, no model, no epochs
 
     @property
     def values(self) -> dict:
@@ -112,8 +113,8 @@ def _name(path: Path, run: Path) -> str:
 
 def _entry(run: Run) -> Entry:
     """The run as the page shows it; a DamagedFile if its config (or a VAE run's metrics.csv) cannot be read."""
-    folder = run.folder
-    if run.kind == "embedding":
+    folder, is_map = run.folder, run.kind == names.EMBEDDING_KIND
+    if is_map:
         settings, config = _map_settings(run)
         history: list[dict] = []
     else:
@@ -130,7 +131,7 @@ def _entry(run: Run) -> Entry:
     timing = [row["seconds"] for row in ([] if folder.timing_csv in bad else run.timing) if "seconds" in row]
     if timing:
         metrics = {**metrics, "epoch_seconds": statistics.median(timing)}  # the median: the first epoch also traces
-    view = folder.codes if run.kind == "embedding" else folder.latent_points
+    view = folder.codes if is_map else folder.latent_points
     job = None if folder.status_file in bad else _job(run)
     return Entry(run, str(run.sweep) if run.sweep else "single runs", settings, run.seed, history, metrics,
                  {kind: path for kind, path in run.figures.items() if path not in bad},

@@ -165,7 +165,7 @@ class Run:
 
     def damaged_files(self) -> list[DamagedFile]:
         """Every damaged file of the run (vaecli/run/damage.py), each with its `path` and `reason`; empty if none."""
-        return found(self.folder)
+        return found(self.folder, config_read="config" in self.__dict__)  # `config` read (and cached) well already
 
     @property
     def provenance(self) -> dict:

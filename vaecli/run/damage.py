@@ -23,10 +23,12 @@ JSON_RECORDS = (names.RUN_INFO, names.METRICS_JSON, names.EARLY_STOPPING)
 SIGNATURES = {".png": (b"\x89PNG\r\n\x1a\n",), ".gif": (b"GIF87a", b"GIF89a")}
 
 
-def found(folder: RunFolder) -> list[DamagedFile]:
-    """Each damaged file of `folder`, with why (empty when all is well)."""
+def found(folder: RunFolder, config_read: bool = False) -> list[DamagedFile]:
+    """Each damaged file of `folder`, with why (empty when all is well). `config_read`: config.yaml was read well
+    already (its YAML is the slowest file to parse), so it is not parsed again."""
     damaged: list[DamagedFile] = []
-    for check in (_config, _records, _status, _tables, _model, _arrays, _images):
+    for check in (_records, _status, _tables, _model, _arrays, _images) if config_read else \
+            (_config, _records, _status, _tables, _model, _arrays, _images):
         damaged.extend(check(folder))
     first: dict[Path, DamagedFile] = {}
     for damage in damaged:
