@@ -1,7 +1,8 @@
 """Synthetic run folders for the report's tests: the files training writes, made in a second, no training.
 
 Each run holds a real composed config.yaml, a metrics.csv, a metrics.json, the latest figures, a
-latent_points.npz (the files.LATENT_POINTS contract) and a GIF under animations/.
+latent_points.npz (the files.LATENT_POINTS contract) and a GIF under animations/. make_map writes a real
+`vae embed` run (PCA of the repository's 800 MNIST digits, a second).
 """
 
 from __future__ import annotations
@@ -99,3 +100,21 @@ def make_sweep(root: Path, points: int = 500) -> Path:
     for job, (model, seed) in enumerate([("elbo", 0), ("elbo", 1), ("mmd", 0), ("mmd", 1)]):
         make_run(sweep / f"{job}_model={model},seed={seed}", model, seed, points)
     return sweep
+
+
+def make_map(path: Path, *overrides: str) -> Path:
+    """A real `vae embed` run folder: `vae embed method=pca dataset=mnist [overrides]` on tests/data/mnist-800."""
+    from conftest import MNIST_800
+    from hydra import compose, initialize_config_module
+
+    from vaecli.config.store import register_schemas, to_object
+    from vaecli.embed.config import register_schemas as register_embed
+    from vaecli.embed.run import embed_run
+
+    register_schemas()
+    register_embed()
+    with initialize_config_module(version_base="1.3", config_module="vaecli.conf"):
+        cfg = to_object(compose("embed", overrides=["method=pca", "dataset=mnist", f"dataset.path={MNIST_800}",
+                                                    "scatter_points=200", *overrides]))
+    embed_run(cfg, path, threads=1)
+    return path

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from vaecli.commands import hydra_command
-from vaecli.run import names
+from vaecli.run.folder import RunFolder
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ def report(config) -> None:
     folders = [Path(d) for d in config.dirs]
     out = Path(config.out) if config.out else folders[0] / "report.html"
     markdown = Path(config.markdown) if config.markdown else None
-    for store in sorted({p for folder in folders for p in folder.rglob(names.TRACKER_ARTIFACTS) if p.is_dir()}):
+    for store in sorted({store for folder in folders for store in RunFolder.tracker_stores(folder)}):
         log.info(f"skipped {store}: MLflow's artifact store (tracker=mlflow), copies of runs' files, not runs")
     page = Path(write_report(folders, out, config.title, markdown, config.columns, config.embed))
     if config.embed:

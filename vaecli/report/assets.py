@@ -206,8 +206,10 @@ JS = """
   // Tick to compare: the ticked runs' latent views (on one set of axes), figures and curves side by side.
   var picks = Array.from(document.querySelectorAll("input.pick")), order = [];
   var compared = document.getElementById("compare-curves");
+  // The VAEs' latent views share one set of axes; a map (vae embed) keeps its own, whose units are not a code's.
   function union(axis) {
-    var ranges = order.filter(function (i) { return data.runs[i].extent; }).map(function (i) { return data.runs[i].extent[axis]; });
+    var ranges = order.filter(function (i) { return data.runs[i].extent && !data.runs[i].map; })
+      .map(function (i) { return data.runs[i].extent[axis]; });
     return [Math.min.apply(null, ranges.map(function (r) { return r[0]; })), Math.max.apply(null, ranges.map(function (r) { return r[1]; }))];
   }
   function compare() {
@@ -229,8 +231,7 @@ JS = """
         grid.appendChild(cell);
         if (!data.runs[i].extent) return;
         latent(i).then(function (s) {
-          s.encoding.x.scale.domain = x;
-          s.encoding.y.scale.domain = y;
+          if (!data.runs[i].map) { s.encoding.x.scale.domain = x; s.encoding.y.scale.domain = y; }
           return embed(cell, s, "compare-latent-" + i);
         });
       });

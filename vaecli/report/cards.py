@@ -6,7 +6,7 @@ import html
 from pathlib import Path
 
 from .images import href, source
-from .runs import Damaged, Run
+from .runs import Damaged, Entry
 from .tables import relative
 
 # run.json's keys, in the order the card shows them, with how each reads; a run shows whichever it has.
@@ -14,10 +14,9 @@ PROVENANCE = (("vaecli", "vaecli"), ("git", "git"), ("data_fingerprint", "data")
               ("versions", "versions"), ("device", "device"), ("command", "command"))
 
 
-def card(index: int, run: Run, label: str, entry: dict, base: Path, embed: bool, open_: bool) -> str:
+def card(index: int, run: Entry, label: str, entry: dict, base: Path, embed: bool, open_: bool) -> str:
     """`entry` is the run's part of the page's data (report/page.py): whether it has curves and a latent view."""
-    figures = [(kind, path, f"{kind} ({path.stem.split('_epoch')[-1].lstrip('0') or '0'} epochs)")
-               for kind, path in run.figures.items()]
+    figures = [(kind, path, _caption(run, kind, path)) for kind, path in run.figures.items()]
     figures += [(f"animation:{path.stem}", path, f"{path.name} (animation)") for path in run.animations]
     lazy = "" if embed else ' loading="lazy"'  # linked figures load as they scroll into view
     figures_html = "".join(
@@ -27,8 +26,9 @@ def card(index: int, run: Run, label: str, entry: dict, base: Path, embed: bool,
         for kind, path, caption in figures)
     charts_html = ""
     if entry["latent"] is not None or entry["extent"] is not None:
-        charts_html += (f'<div class="vega latent" id="latent-{index}" data-latent="{index}" '
-                        f'title="hover a point: its image and reconstruction"></div>')
+        hover = "its class" if run.is_map else "its image and reconstruction"
+        charts_html += (f'<div class="vega latent{" map" if run.is_map else ""}" id="latent-{index}" data-latent="{index}" '
+                        f'title="hover a point: {hover}"></div>')
     if run.history:
         charts_html += f'<div class="vega curves" data-curves="{index}"></div>'
     link = f'<a href="{html.escape(href(run.path, base))}/">{html.escape(run.path.name)}</a>'
@@ -38,6 +38,13 @@ def card(index: int, run: Run, label: str, entry: dict, base: Path, embed: bool,
     return (f'<details class="card" id="card-{index}"{" open" if open_ else ""}><summary>{html.escape(label)}{state}</summary>'
             f'<p class="hint">folder: {link}</p>{provenance(run.info)}{problems}<div class="charts">{charts_html}</div>'
             f'<div class="figures">{figures_html}</div></details>')
+
+
+def _caption(run: Entry, kind: str, path: Path) -> str:
+    """'latent (30 epochs)'; a map's one figure is its map, drawn once (a map has no epochs)."""
+    if run.is_map and kind == "latent":
+        return f"{run.settings['model']} map of the test images"
+    return f"{kind} ({path.stem.split('_epoch')[-1].lstrip('0') or '0'} epochs)"
 
 
 def provenance(info: dict) -> str:
@@ -59,7 +66,7 @@ def provenance(info: dict) -> str:
     return f'<p class="provenance hint">{" · ".join(parts)}</p>' if parts else ""
 
 
-def damaged_list(damaged: list[Damaged], runs: list[Run], base: Path) -> str:
+def damaged_list(damaged: list[Damaged], runs: list[Entry], base: Path) -> str:
     """Run folders left out (their config.yaml or metrics.csv unreadable), and runs shown without a damaged file."""
     items = [f'<li><code>{html.escape(relative(item.path, base))}</code>: <b>{html.escape(item.file)}</b> '
              f"{html.escape(item.reason)} (left out)</li>" for item in damaged]

@@ -27,6 +27,7 @@ LATENT_SIZE = 300  # px square: three or four runs fit side by side in the compa
 MARGIN = 0.05  # of each axis's range, around the codes: no point on a latent view's frame
 DEFAULT_AXES = ("z[0]", "z[1]")  # latent_points.npz written before it named its axes: vaecli.visual's 2-D names
 OWN_PARTS = {key.rsplit("/", 1)[-1] for key in OWN_SCALE}  # loss parts in each objective's own units
+MAP_POINTS = 2000  # a map's view: enough to see its clusters; about 60 bytes a point without images
 
 
 @functools.cache
@@ -83,37 +84,60 @@ def curves(picked: list[int] | None = None) -> dict:
     return chart.to_dict()
 
 
-def latent(points: dict) -> dict:
+def latent(points: dict, method: str | None = None) -> dict:
     """The test codes as points coloured by class; hovering one shows its image beside its reconstruction.
 
     Colours are plots.class_colours, as in the run's PNG figures and GIFs; the axes are named as the figures
     name them (latent_points.npz's axis_names), and the domain keeps a margin (extent) so no point sits on the frame.
+    `method`: the points are a map's (`vae embed`: t-SNE, UMAP, PCA), which holds no images: hovering names the
+    class, and the chart says it is a map.
     """
     names = [str(name) for name in points["class_names"]]
     (x0, x1), (y0, y1) = extent(points)
-    x_name, y_name = axis_names(points)
+    x_name, y_name = axis_names(points, method)
+    tooltip = [alt.Tooltip("title:N")] + ([] if method else [alt.Tooltip("image:N")])  # vega-tooltip: `image` as a picture
     chart = alt.Chart(alt.Data(values=[])).mark_circle(size=22, opacity=0.75).encode(
         x=alt.X("x:Q", title=x_name, scale=alt.Scale(domain=[x0, x1], nice=False, zero=False)),
         y=alt.Y("y:Q", title=y_name, scale=alt.Scale(domain=[y0, y1], nice=False, zero=False)),
         color=alt.Color("class:N", scale=alt.Scale(domain=names, range=plots.class_colours(len(names))),
                         legend=alt.Legend(orient="right", title=None)),
-        # vega-tooltip draws `title` as the heading and `image` as a picture
-        tooltip=[alt.Tooltip("title:N"), alt.Tooltip("image:N")],
+        tooltip=tooltip,
     ).properties(width=LATENT_SIZE, height=LATENT_SIZE).interactive()
+    if method:
+        chart = chart.properties(title=alt.Title(f"{method} map of {len(points['codes'])} test images", fontSize=11,
+                                                 anchor="start"))
     spec = chart.to_dict()
     spec["data"] = {"values": latent_records(points)}  # after to_dict: altair need not validate 500 records a run
     return spec
 
 
-def axis_names(points: dict) -> tuple[str, str]:
+def axis_names(points: dict, method: str | None = None) -> tuple[str, str]:
     """The run's own names for the plotted axes (z[0], z[1] or PC1, PC2), as its figures have them."""
+    if method:
+        from vaecli.embed.run import AXIS_NAMES  # as `vae embed` names a map's axes in its figure
+
+        axis = AXIS_NAMES.get(method, method)
+        return f"{axis} 1", f"{axis} 2"
     if "axis_names" in points and len(points["axis_names"]) == 2:
         return str(points["axis_names"][0]), str(points["axis_names"][1])
     return DEFAULT_AXES
 
 
+def shown_points(points: dict, seed: int) -> dict:
+    """At most MAP_POINTS of them, a seeded sample: a map holds every test image (10,000 of Fashion-MNIST)."""
+    count = len(points["codes"])
+    if count <= MAP_POINTS:
+        return points
+    keep = np.sort(np.random.default_rng(seed).permutation(count)[:MAP_POINTS])
+    return {key: (value[keep] if key in ("codes", "labels", "images", "reconstructions") else value)
+            for key, value in points.items()}
+
+
 def latent_records(points: dict) -> list[dict]:
     codes, labels, names = points["codes"], points["labels"], [str(name) for name in points["class_names"]]
+    if "images" not in points:  # a map: the class alone
+        return [{"x": round(float(x), 4), "y": round(float(y), 4), "class": names[label], "title": names[label]}
+                for (x, y), label in zip(codes, labels)]
     return [
         {"x": round(float(x), 4), "y": round(float(y), 4), "class": names[label], "title": f"{names[label]} (image | reconstruction)",
          "image": pair_uri(image, reconstruction)}

@@ -20,7 +20,7 @@ from vaecli.run.files import atomic_write_text
 from . import charts, images
 from .assets import CSS, JS, TABLE_JS
 from .cards import card, damaged_list
-from .runs import Run, aggregate, config_columns, plural, read_latent_points, scan, varying
+from .runs import Entry, aggregate, config_columns, plural, scan, varying
 from .sweeps import sweep_summary
 from .tables import column_picker, configurations_table, markdown_table, measured, relative, runs_table, shared_settings
 
@@ -95,7 +95,7 @@ class Sidecar:
         return f'<script src="{html.escape(self.folder.name)}/{name}.js"></script>'
 
     def spec(self, source: Path, build) -> tuple[str, dict | None]:
-        """The latent view of `source` (a latent_points.npz): (its key, its spec if inline). Beside the page, its
+        """The latent view of `source` (a latent_points.npz, or a map's codes.npz): (its key, its spec if inline). Beside the page, its
         script is named by the file's path, size and time and by this code's version, and is reused while those
         hold: a report written again after a few more runs draws only theirs."""
         stat = Path(source).stat()
@@ -121,19 +121,20 @@ class Sidecar:
                     stale.unlink()
 
 
-def _page_data(runs: list[Run], labels: list[str], side: Sidecar, specs: dict) -> dict:
+def _page_data(runs: list[Entry], labels: list[str], side: Sidecar, specs: dict) -> dict:
     """What the script needs per run: its label, curves by column, its panels, and its latent view."""
     units = {_unit(run) for run in runs if run.history}
     entries = []
     for index, run in enumerate(runs):
         series = charts.curve_series(run.history)
         parts = sorted({key.split("/", 1)[1] for key in series["series"]})
-        entry: dict[str, Any] = {"label": labels[index], "extent": None, "latent": None,
+        entry: dict[str, Any] = {"label": labels[index], "extent": None, "latent": None, "map": run.is_map,
                  "curves": series, "panels": charts.panels(parts, _unit(run), len(units) > 1)}
-        if run.latent_points is not None:
-            points = read_latent_points(run.latent_points)  # checked readable when the run was found
+        if run.view is not None:
+            points = charts.shown_points(run.points(), run.seed)  # checked readable when the run was found
             entry["extent"] = charts.extent(points)
-            key, spec = side.spec(run.latent_points, lambda points=points: charts.latent(points))
+            method = str(run.settings["model"]) if run.is_map else None
+            key, spec = side.spec(run.view, lambda points=points, method=method: charts.latent(points, method))
             entry["latent"] = key if spec is None else None  # a script beside the page, or inline
             if spec is not None:
                 specs[f"latent-{index}"] = spec
@@ -141,23 +142,24 @@ def _page_data(runs: list[Run], labels: list[str], side: Sidecar, specs: dict) -
     return {"runs": entries, "side": None if side.embed else side.folder.name}
 
 
-def _unit(run: Run) -> str:
+def _unit(run: Entry) -> str:
     """What a loss in this run's own units depends on: the objective and the likelihood."""
     return f"{run.settings['model']}, {run.config.get('likelihood.name', '?')}"
 
 
-def _objective(runs: list[Run], group: str) -> str:
+def _objective(runs: list[Entry], group: str) -> str:
     """The metric the sweep optimised (the jobs' sweep_metric), for the study's axis titles."""
     metrics = {run.config.get("sweep_metric") for run in runs if run.group == group}
     return str(metrics.pop()) if len(metrics) == 1 and None not in metrics else "objective"
 
 
-def run_labels(runs: list[Run]) -> list[str]:
+def run_labels(runs: list[Entry]) -> list[str]:
     """A short name per run, for legends and the comparison: what differs between runs, and the seed."""
     differ, _ = varying(runs)
     labels = []
     for run in runs:
-        parts = [str(run.settings[key]) if key == "model" else f"{key}={run.settings[key]}" for key in differ if key != "variant"]
+        parts = [str(run.settings[key]) if key == "model" else f"{key}={run.settings[key]}" for key in differ
+                 if key != "variant" and run.settings[key] is not None]
         label = " · ".join([*(parts or [run.settings["model"]]), f"seed {run.seed}"])
         labels.append(label if label not in labels else f"{label} ({run.path.name})")
     return labels
@@ -169,7 +171,7 @@ def _folder_name(folder: Path, base: Path) -> str:
     return folder.resolve().name if name == "." else name
 
 
-def _first_of_each(configurations: list[dict], runs: list[Run]) -> list[int]:
+def _first_of_each(configurations: list[dict], runs: list[Entry]) -> list[int]:
     """Ticked when the page opens: the lowest seed of the first two configurations (nothing for a single one)."""
     if len(configurations) < 2:
         return []

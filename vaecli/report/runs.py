@@ -1,39 +1,40 @@
-"""The runs a report shows: found under folders, read through the run-folder contract, pooled over seeds.
+"""The runs a report shows: found and read by the run package (vaecli/run/), shaped for the page, pooled over seeds.
 
-A file that cannot be read never stops the report: a run without a readable config.yaml or metrics.csv
-is listed as damaged (Damaged, with the file named) and left out; any other unreadable file (metrics.json,
-a figure, latent_points.npz, model.keras, run.json) is named in the run's `problems` and the rest of the
-run shows. A new kind of run (an embedding's codes, say) is one more loader beside _load_run.
+The report has no reader of its own: RunFolder.under finds the run folders, vaecli.run.api.Run (the Python API's
+type) reads each, and vaecli/run/damage.py says which files are damaged. What is here is presentation: a run's
+group, settings and values (Entry), configurations pooled over seeds, what differs. A file that cannot be read
+never stops the report: a run without a readable config.yaml or metrics.csv is listed as damaged (Damaged, with
+the file named) and left out; any other damaged file is named in the entry's `problems` and the rest shows.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import statistics
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from vaecli.embed import is_embedding
 from vaecli.errors import ConfigError
-from vaecli.run import names, status
-from vaecli.run.history import read_metrics
+from vaecli.run import names
+from vaecli.run.api import Run
+from vaecli.run.damaged_file import DamagedFile
+from vaecli.run.folder import RunFolder
 from vaecli.run.overrides import flatten
-from vaecli.visual import plots
 
 SETTINGS = ["model", "dataset", "latent_dim", "variant", "train_size", "epochs"]
 # Config keys that SETTINGS (or the seed column) already show, or that every run has its own of.
-SHOWN_KEYS = {"model.name", "dataset.name", "latent_dim", "dataset.train_size", "trainer.epochs", "seed"}
-LATENT_KEYS = ("codes", "labels", "images", "reconstructions", "class_names")
+SHOWN_KEYS = {"model.name", "dataset.name", "latent_dim", "dataset.train_size", "trainer.epochs", "seed", "method.name",
+              "train_points"}
+KINDS = {"vae": "VAE runs", names.EMBEDDING_KIND: "maps"}  # vaecli.run.api.Run.kind, as the page names a kind's runs
 
 
 @dataclass
-class Run:
-    path: Path
+class Entry:
+    """One run as the page shows it: the run (read through vaecli.run.api.Run) and what the page takes from it,
+    read once. A setting that does not apply to the run's kind (a map's epochs) is None."""
+
+    run: Run
     group: str  # the sweep folder, or "single runs"
     settings: dict
     seed: int
@@ -41,11 +42,23 @@ class Run:
     metrics: dict
     figures: dict[str, Path] = field(default_factory=dict)  # kind -> latest figure
     animations: list[Path] = field(default_factory=list)  # <run>/animations/*.gif
-    latent_points: Path | None = None  # <run>/latent_points.npz, if training wrote it
+    view: Path | None = None  # what the interactive view draws: latent_points.npz, or a map's codes.npz
     config: dict = field(default_factory=dict)  # the whole config, flattened: "trainer.learning_rate" -> 0.001
     info: dict = field(default_factory=dict)  # run.json: provenance, whichever keys the run has
     state: str | None = None  # status.json's state: running, finished, failed or interrupted
     problems: list[str] = field(default_factory=list)  # "metrics.json: <why>" per file that could not be read
+
+    @property
+    def path(self) -> Path:
+        return self.run.path
+
+    @property
+    def kind(self) -> str:
+        return self.run.kind
+
+    @property
+    def is_map(self) -> bool:
+        return self.kind == names.EMBEDDING_KIND  # a `vae embed` run: t-SNE, UMAP or PCA codes, no model, no epochs
 
     @property
     def values(self) -> dict:
@@ -55,6 +68,14 @@ class Run:
     @property
     def configuration(self) -> tuple:
         return (self.group, *(str(self.settings.get(key)) for key in SETTINGS))
+
+    def points(self) -> dict:
+        """The interactive view's points: the latent points, or the map's test codes (checked when found)."""
+        if self.is_map:
+            codes = self.run.codes
+            return {"codes": codes["test_codes"], "labels": codes["test_labels"],
+                    "class_names": codes.get("class_names", [str(k) for k in range(int(codes["test_labels"].max()) + 1)])}
+        return self.run.latent_points
 
 
 @dataclass
@@ -66,174 +87,98 @@ class Damaged:
     reason: str
 
 
-def find_runs(folders: list[Path]) -> list[Run]:
-    """Every readable run folder (a config.yaml beside a metrics.csv) under the given folders."""
+def find_runs(folders: list[Path]) -> list[Entry]:
+    """Every readable run under the given folders."""
     return scan(folders)[0]
 
 
-def scan(folders: list[Path]) -> tuple[list[Run], list[Damaged]]:
+def scan(folders: list[Path]) -> tuple[list[Entry], list[Damaged]]:
     """The runs under `folders`, and the run folders whose config.yaml or metrics.csv cannot be read."""
     runs, damaged = [], []
     for folder in folders:
         if not folder.is_dir():
             raise ConfigError(f"dirs: {folder} is not a folder; pass folders that hold vaecli runs, e.g. dirs=[outputs]")
-        for config in sorted(folder.rglob(names.CONFIG)):
-            if config.parent.name == names.HYDRA_RECORD or names.in_tracker_store(config.parent, folder):
-                continue
-            if is_embedding(config.parent):  # `vae embed`'s maps (t-SNE, UMAP, PCA), beside the VAEs as equals
-                try:
-                    runs.append(_load_embedding(config.parent))
-                except Exception as error:  # noqa: BLE001 - listed as damaged, the others render
-                    damaged.append(Damaged(config.parent, names.CONFIG, _reason(error)))
-            elif not (config.parent / names.METRICS_CSV).exists():
-                job = status.read(config.parent)
-                state = f"the run is {job.state}" if job else "no status.json either"
-                damaged.append(Damaged(config.parent, names.METRICS_CSV, f"missing: no epoch finished ({state})"))
-            else:
-                try:
-                    runs.append(_load_run(config.parent))
-                except _Unreadable as error:
-                    damaged.append(Damaged(config.parent, error.file, error.reason))
+        for found in RunFolder.under(folder):
+            try:
+                runs.append(_entry(Run(found.path)))
+            except DamagedFile as error:
+                damaged.append(Damaged(found.path, _name(error.path, found.path), error.reason))
     return runs, damaged
 
 
-class _Unreadable(Exception):
-    def __init__(self, file: str, error: BaseException):
-        super().__init__(file)
-        self.file, self.reason = file, _reason(error)
+def _name(path: Path, run: Path) -> str:
+    """A file as the page names it: its path inside the run folder."""
+    return path.relative_to(run).as_posix() if path.is_relative_to(run) else path.name
 
 
-def _reason(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}"[:300]
-
-
-def _read(path: Path, file: str, reader):
-    """reader(path), or _Unreadable naming the file: any failure to read one file is that file's damage."""
-    try:
-        return reader(path)
-    except Exception as error:
-        raise _Unreadable(file, error) from error
-
-
-def _load_embedding(path: Path) -> Run:
-    """A `vae embed` run: no epochs and no model; its method stands where a VAE's objective does."""
-    from vaecli.embed.config import load_embed_config
-
-    cfg = load_embed_config(path / names.CONFIG)
-    options = {k: v for k, v in dataclasses.asdict(cfg.method).items() if k != "name"}
-    settings = {"model": cfg.method.name, "dataset": cfg.dataset.name, "latent_dim": 2,
-                "variant": ", ".join(f"{k}={_compact(v)}" for k, v in options.items()) + "; embedding",
-                "train_size": cfg.train_points or cfg.dataset.train_size or "all", "epochs": "–"}
-    metrics_path = path / names.METRICS_JSON
-    metrics = json.loads(metrics_path.read_text())["metrics"] if metrics_path.is_file() else {}
-    latent = sorted((path / names.FIGURES).glob(names.figure_glob("latent")))
-    job = status.read(path)
-    in_sweep = (path.parent / names.MULTIRUN).is_file() or (job is not None and job.job is not None)
-    return Run(path, str(path.parent) if in_sweep else "single runs", settings, int(cfg.seed), [], metrics,
-               {"latent": latent[-1]} if latent else {}, state=job.state if job else None)
-
-
-def _load_run(path: Path) -> Run:
-    from vaecli.config.store import load_train_config
-
-    cfg = _read(path / names.CONFIG, names.CONFIG, load_train_config)
-    history = _read(path / names.METRICS_CSV, names.METRICS_CSV, read_metrics)
-    settings = {
-        "model": cfg.model.name,
-        "dataset": cfg.dataset.name,
-        "latent_dim": cfg.latent_dim,
-        "variant": variant(cfg),
-        "train_size": cfg.dataset.train_size or "all",
-        "epochs": cfg.trainer.epochs,
-    }
-    problems: list[str] = []
-
-    def optional(name: str, reader, default):
-        """A file the run may lack; if present but unreadable, it is named in the run's problems."""
-        target = path / name
-        if not target.exists():
-            return default
-        try:
-            return reader(target)
-        except Exception as error:  # noqa: BLE001 - see _read
-            problems.append(f"{name}: {_reason(error)}")
-            return default
-
-    metrics = optional(names.METRICS_JSON, lambda p: _metrics(json.loads(p.read_text())), {})
-    info = optional(names.RUN_INFO, lambda p: _mapping(json.loads(p.read_text())), {})
-    optional(names.MODEL, _check_zip, None)
-    figures = {}
-    for kind in plots.KINDS:
-        found = sorted((path / names.FIGURES).glob(names.figure_glob(kind)))
-        if found and optional(f"{names.FIGURES}/{found[-1].name}", _check_image, None) is not None:
-            figures[kind] = found[-1]
-    animations = [gif for gif in sorted((path / names.ANIMATIONS).glob("*.gif"))
-                  if optional(f"{names.ANIMATIONS}/{gif.name}", _check_image, None) is not None]
-    latent = names.LATENT_POINTS if optional(names.LATENT_POINTS, read_latent_points, None) is not None else None
-    job = status.read(path)
-    if (path / names.STATUS).exists() and job is None:
-        problems.append(f"{names.STATUS}: not a vaecli status (JSON with a known state)")
-    # a sweep's job names itself in its status (single runs have one too, without a job); Optuna writes no multirun.yaml
-    in_sweep = (path.parent / names.MULTIRUN).is_file() or (job is not None and job.job is not None)
-    sweep = path.parent if in_sweep else None
-    timing = [row["seconds"] for row in optional(names.TIMING_CSV, read_metrics, []) if "seconds" in row]
+def _entry(run: Run) -> Entry:
+    """The run as the page shows it; a DamagedFile if its config (or a VAE run's metrics.csv) cannot be read."""
+    folder, is_map = run.folder, run.kind == names.EMBEDDING_KIND
+    if is_map:
+        settings, config = _map_settings(run)
+        history: list[dict] = []
+    else:
+        cfg = run.config
+        settings = {"model": cfg.model.name, "dataset": cfg.dataset.name, "latent_dim": cfg.latent_dim, "variant": variant(cfg),
+                    "train_size": cfg.dataset.train_size or "all", "epochs": cfg.trainer.epochs}
+        config = flatten(dataclasses.asdict(cfg))
+        if not folder.metrics_csv.is_file():
+            state = f"the run is {job.state}" if (job := _job(run)) else "no status.json either"
+            raise DamagedFile(folder.metrics_csv, f"missing: no epoch finished ({state})")
+        history = run.epochs
+    bad = {damage.path: damage for damage in run.damaged_files()}
+    metrics = {} if folder.metrics_json in bad else run.metrics
+    timing = [row["seconds"] for row in ([] if folder.timing_csv in bad else run.timing) if "seconds" in row]
     if timing:
         metrics = {**metrics, "epoch_seconds": statistics.median(timing)}  # the median: the first epoch also traces
-    return Run(path, str(sweep) if sweep else "single runs", settings, int(cfg.seed), history, metrics, figures,
-               animations, path / latent if latent else None, flatten(dataclasses.asdict(cfg)), info,
-               job.state if job else None, problems)
+    view = folder.codes if is_map else folder.latent_points
+    job = None if folder.status_file in bad else _job(run)
+    return Entry(run, str(run.sweep) if run.sweep else "single runs", settings, run.seed, history, metrics,
+                 {kind: path for kind, path in run.figures.items() if path not in bad},
+                 [path for path in run.animations if path not in bad],
+                 view if view.is_file() and view not in bad else None, config,
+                 {} if folder.run_info in bad else run.provenance, job.state if job else None,
+                 [f"{_name(damage.path, run.path)}: {damage.reason}" for damage in bad.values()])
 
 
-def _metrics(document) -> dict:
-    metrics = _mapping(document)["metrics"]
-    return _mapping(metrics)
+def _job(run: Run):
+    try:
+        return run.job
+    except DamagedFile:
+        return None  # named in the run's problems
 
 
-def _mapping(value) -> dict:
-    if not isinstance(value, dict):
-        raise ValueError(f"expected a JSON object, found {type(value).__name__}")
-    return value
+def _map_settings(run: Run) -> tuple[dict, dict]:
+    """A `vae embed` run's settings and config: its method stands where a VAE's objective does; no epochs."""
+    from vaecli.embed.config import load_embed_config
+
+    try:  # typed by the map's own schema, from the file the run package reads (bounded, literal)
+        cfg = load_embed_config(run.folder.config)
+    except DamagedFile:
+        raise
+    except Exception as error:  # noqa: BLE001  an unknown method, a wrong type: OmegaConf and the schema fail many ways
+        raise DamagedFile(run.folder.config, error) from None
+    options = {k: v for k, v in dataclasses.asdict(cfg.method).items() if k != "name"}
+    settings = {"model": cfg.method.name, "dataset": cfg.dataset.name, "latent_dim": 2,
+                "variant": ", ".join(f"{k}={_compact(v)}" for k, v in options.items()) + f"; {cfg.method.name} map",
+                "train_size": cfg.train_points or cfg.dataset.train_size or "all", "epochs": None}
+    return settings, flatten(dataclasses.asdict(cfg))
 
 
-def _check_zip(path: Path) -> bool:
-    if not zipfile.is_zipfile(path):
-        raise ValueError("not a Keras archive (a zip file)")
-    return True
-
-
-def _check_image(path: Path) -> bool:
-    from PIL import Image
-
-    with Image.open(path) as image:
-        image.verify()  # the chunks and their checksums, without decoding
-    return True
-
-
-def read_latent_points(path: Path) -> dict:
-    """latent_points.npz as arrays; a ValueError naming what is missing or misshapen."""
-    with np.load(path, allow_pickle=False) as file:
-        points = {key: file[key] for key in file.files}
-    missing = [key for key in LATENT_KEYS if key not in points]
-    codes = points.get("codes", np.zeros((0, 0)))
-    if missing or codes.ndim != 2 or codes.shape[1] != 2 or len(points.get("labels", ())) != len(codes):
-        raise ValueError(f"expected arrays {', '.join(LATENT_KEYS)} with codes of shape (N, 2); found "
-                         f"{', '.join(f'{k} {v.shape}' for k, v in points.items() if k in LATENT_KEYS)}")
-    labels = points["labels"]
-    if len(labels) and (labels.min() < 0 or labels.max() >= len(points["class_names"])):
-        raise ValueError(f"labels run from {labels.min()} to {labels.max()}, but there are {len(points['class_names'])} class names")
-    return points
-
-
-def config_columns(runs: list[Run]) -> list[str]:
-    """The config keys whose values differ between runs (an Optuna study's parameters, a sweep's overrides),
-    beyond those SETTINGS shows."""
-    keys = dict.fromkeys(key for run in runs for key in run.config)
-    differ = {key for key in keys if len({repr(run.config.get(key)) for run in runs}) > 1}
-    # a group's options differ anyway where the group itself does (elbo's kl beside mmd's kernel): its name says it
-    chosen = {key.rsplit(".", 1)[0] for key in differ if key.endswith(".name")}
-    return [key for key in keys if key in differ and key not in SHOWN_KEYS and not key.endswith(".name")
-            and key.rsplit(".", 1)[0] not in chosen]
+def config_columns(runs: list[Entry]) -> list[str]:
+    """The config keys whose values differ between runs of one kind (an Optuna study's parameters, a sweep's
+    overrides), beyond those SETTINGS shows. Each kind has its own keys (a VAE's trainer.*, a map's method.*): a
+    key is a column where it differs among the runs of a kind, so a map beside a VAE adds none of the VAE's."""
+    columns: dict[str, None] = {}
+    for kind in dict.fromkeys(run.kind for run in runs):
+        same = [run for run in runs if run.kind == kind]
+        keys = dict.fromkeys(key for run in same for key in run.config)
+        differ = {key for key in keys if len({repr(run.config.get(key)) for run in same}) > 1}
+        # a group's options differ anyway where the group itself does (elbo's kl beside mmd's kernel): its name says it
+        chosen = {key.rsplit(".", 1)[0] for key in differ if key.endswith(".name")}
+        columns.update(dict.fromkeys(key for key in keys if key in differ and key not in SHOWN_KEYS
+                                     and not key.endswith(".name") and key.rsplit(".", 1)[0] not in chosen))
+    return list(columns)
 
 
 def variant(cfg) -> str:
@@ -249,14 +194,14 @@ def _compact(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def aggregate(runs: list[Run]) -> list[dict]:
+def aggregate(runs: list[Entry]) -> list[dict]:
     """One row per configuration (seeds pooled): settings, seeds, and per metric (mean, sd, n). Runs whose other
     config values differ (an Optuna trial's learning rate, say) are configurations of their own."""
     rows: dict[tuple, dict] = {}
     keys = config_columns(runs)
     for run in runs:
-        config = {key: run.config.get(key) for key in keys}
-        row = rows.setdefault((*run.configuration, *map(repr, config.values())),
+        config = {key: run.config[key] for key in keys if key in run.config}  # only its own kind's keys
+        row = rows.setdefault((run.kind, *run.configuration, *(repr(run.config.get(key)) for key in keys)),
                               {"group": run.group, **run.settings, "config": config, "seeds": [], "runs": [], "values": {},
                                "diverged": {}})
         row["seeds"].append(run.seed)
@@ -272,10 +217,25 @@ def aggregate(runs: list[Run]) -> list[dict]:
     return list(rows.values())
 
 
-def varying(runs: list[Run]) -> tuple[list[str], dict]:
-    """The settings that tell these runs apart, and those all runs share (name -> value)."""
-    differ = [key for key in SETTINGS if len({str(run.settings[key]) for run in runs}) > 1]
-    return differ, {key: runs[0].settings[key] for key in SETTINGS if key not in differ}
+def varying(runs: list[Entry]) -> tuple[list[str], dict]:
+    """The settings that tell these runs apart, and those all runs share (name -> value). A setting that does not
+    apply to a run's kind (None: a map has no epochs) tells nothing apart."""
+    found = {key: {str(run.settings[key]) for run in runs if run.settings[key] is not None} for key in SETTINGS}
+    differ = [key for key in SETTINGS if len(found[key]) > 1]
+    return differ, {key: runs[0].settings[key] for key in SETTINGS
+                    if len(found[key]) == 1 and all(run.settings[key] is not None for run in runs)}
+
+
+def kind_settings(runs: list[Entry]) -> dict[str, dict]:
+    """Settings that only some kinds have and their runs share: kind -> {name: value} (the VAE runs' epochs=3)."""
+    differ, same = varying(runs)
+    out: dict[str, dict] = {}
+    for key in SETTINGS:
+        having = [run for run in runs if run.settings[key] is not None]
+        if key not in differ and key not in same and having:
+            for kind in dict.fromkeys(run.kind for run in having):
+                out.setdefault(kind, {})[key] = having[0].settings[key]
+    return out
 
 
 def plural(n: int, noun: str) -> str:

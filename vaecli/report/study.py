@@ -1,7 +1,7 @@
 """An Optuna study in the report: its trials and parameter importances, read from the study's own storage.
 
-hparams_search=... keeps the study in <sweep>/optuna.db (vaecli.run.names.OPTUNA_STORAGE). The page shows
-the optimisation history (each trial's value and the best so far), each parameter against the objective,
+hparams_search=... keeps the study in <sweep>/optuna.db (vaecli.run.sweep_folder finds it; Optuna reads it).
+The page shows the optimisation history (each trial's value and the best so far), each parameter against the objective,
 and the parameters' importances as Optuna computes them (optuna.importance.get_param_importances, see
 _importances). hydra-optuna-sweeper pins optuna < 3; what is used here is in both 2.x and 3.x.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import altair as alt
 
-from vaecli.run import names
+from vaecli.run.sweep_folder import SweepFolder
 
 SIZE = (300, 170)  # px: the history and each parameter panel; three fit beside each other at 1400 px
 LOG_SPAN = 20  # a numeric parameter whose largest value is this many times its smallest gets a log axis
@@ -31,10 +31,10 @@ class Study:
     note: str = ""  # why there are no importances, when there are none
 
 
-def load(sweep_dir: Path) -> list[Study]:
+def load(sweep: SweepFolder | Path) -> list[Study]:
     """The studies in the sweep's Optuna storage (none without one); raises what the storage raises."""
-    path = Path(sweep_dir) / names.OPTUNA_STORAGE
-    if not path.is_file():
+    path = (sweep if isinstance(sweep, SweepFolder) else SweepFolder(sweep)).optuna_storage()
+    if path is None:
         return []
     import optuna
 

@@ -3,50 +3,44 @@
 Failed jobs leave no metrics, so the run tables cannot show them; their status files
 (vaecli.run.status) can. An Optuna sweep adds the sweeper's optimization_results.yaml (best
 parameters and value), vaecli's trials.csv (every trial) and the study's storage (report/study.py:
-history, parameters, importances). A file here that cannot be read is named, and the rest shows.
+history, parameters, importances), each read through the run package (vaecli/run/sweep_folder.py). A file here
+that cannot be read is named, and the rest shows.
 """
 
 from __future__ import annotations
 
-import csv
 import html
 import logging
 from pathlib import Path
 
-from omegaconf import OmegaConf
-
-from vaecli.run import names, status
-from vaecli.run.yaml_reader import load_yaml
+from vaecli.run import status
+from vaecli.run.damaged_file import DamagedFile
+from vaecli.run.sweep_folder import SweepFolder
 
 from . import study as optuna_study
 
 log = logging.getLogger(__name__)
 
 
-def _mapping(node) -> dict:
-    """A YAML record read back as a plain dict ({} for a list: no best parameters to show)."""
-    container = OmegaConf.to_container(node)
-    return container if isinstance(container, dict) else {}
-
-
 def sweep_summary(sweep_dir: Path, specs: dict, objective: str = "objective") -> str:
     """HTML for the top of a sweep's section: job states, failed jobs, the Optuna study; its charts go into `specs`."""
-    parts = [_jobs(sweep_dir)]
-    for name, reader in ((names.OPTUNA_RESULTS, lambda p: _best(_mapping(load_yaml(p)))),
-                         (names.TRIALS, _trials),
-                         (names.OPTUNA_STORAGE, lambda p: _studies(optuna_study.load(sweep_dir), specs, objective, sweep_dir))):
-        path = sweep_dir / name
+    sweep = SweepFolder(sweep_dir)
+    parts = [_jobs(sweep)]
+    for path, show in ((sweep.folder.optuna_results, lambda: _best(sweep.best())),
+                       (sweep.folder.trials, lambda: _trials(sweep.trials())),
+                       (sweep.folder.optuna_storage, lambda: _studies(optuna_study.load(sweep), specs, objective))):
         if path.is_file():
             try:
-                parts.append(reader(path))
+                parts.append(show())
             except Exception as error:  # noqa: BLE001 - a damaged file may fail in any library's way; it is named
                 log.warning(f"report: {path} could not be read: {error}")
-                parts.append(f'<p class="damaged">could not read <code>{html.escape(name)}</code>: '
-                             f"{html.escape(type(error).__name__)}: {html.escape(str(error).splitlines()[0] if str(error) else '')}</p>")
+                reason = error.reason if isinstance(error, DamagedFile) else \
+                    f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+                parts.append(f'<p class="damaged">could not read <code>{html.escape(path.name)}</code>: {html.escape(reason)}</p>')
     return "".join(parts)
 
 
-def _studies(studies: list, specs: dict, objective: str, sweep_dir: Path) -> str:
+def _studies(studies: list, specs: dict, objective: str) -> str:
     out = []
     for number, found in enumerate(studies):
         key = f"study-{len(specs)}-{number}"
@@ -66,8 +60,8 @@ def _studies(studies: list, specs: dict, objective: str, sweep_dir: Path) -> str
     return "".join(out)
 
 
-def _jobs(sweep_dir: Path) -> str:
-    statuses = status.of_sweep(sweep_dir)
+def _jobs(sweep: SweepFolder) -> str:
+    statuses = sweep.jobs()
     if not statuses:
         return ""
     unfinished = "".join(f"<li><code>{html.escape(folder.name)}</code>: {html.escape(job.error or '')}</li>"
@@ -75,15 +69,14 @@ def _jobs(sweep_dir: Path) -> str:
     return f'<p class="jobs">{html.escape(status.summary(statuses))}</p>' + (f"<ul class=\"failed\">{unfinished}</ul>" if unfinished else "")
 
 
-def _best(results: dict) -> str:
+def _best(results: dict | None) -> str:
+    results = results or {}
     params = ", ".join(f"{html.escape(str(k))}={html.escape(str(v))}" for k, v in (results.get("best_params") or {}).items())
     return f'<p class="optuna">Optuna best: <b>{html.escape(str(results.get("best_value")))}</b> with {params}</p>'
 
 
-def _trials(path: Path) -> str:
-    with path.open(newline="") as handle:
-        rows = list(csv.reader(handle))
-    if len(rows) < 2:
+def _trials(rows: list[list[str]] | None) -> str:
+    if not rows or len(rows) < 2:
         return ""
     head = "".join(f"<th>{html.escape(cell)}</th>" for cell in rows[0])
     body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows[1:])

@@ -15,10 +15,9 @@ from pathlib import Path
 
 from vaecli.errors import ConfigError
 from vaecli.evaluate.metric_names import COLUMNS, OBJECTIVE_SETTINGS, OWN_SCALE
-from vaecli.run import names
 
 from .images import href
-from .runs import SETTINGS, Run, plural, varying
+from .runs import KINDS, SETTINGS, Entry, kind_settings, plural, varying
 
 # What answers the project's question (how an objective shapes the latent space): the fit, how well the
 # code separates classes, how close it is to the prior, how good the samples are, and, on datasets with
@@ -45,19 +44,23 @@ def markdown_table(configurations: list[dict], keys: list[str] | None = None) ->
     head = ["group", *SETTINGS, "seeds", *(f"{label} {_arrow(better)}" for label, (_, _, better) in zip(labels, columns))]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in configurations:
-        cells = [_group(row["group"]), *(str(row[k]) for k in SETTINGS), str(len(row["seeds"]))]
+        cells = [_group(row["group"]), *(_setting(row[k]) for k in SETTINGS), str(len(row["seeds"]))]
         cells += [_mean_sd(*row["summary"][key]) if key in row["summary"] else "–" for key, _, _ in columns]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def shared_settings(runs: list[Run]) -> str:
-    """One line naming what every run shares, so that the tables need columns only for what differs."""
+def shared_settings(runs: list[Entry]) -> str:
+    """One line naming what every run shares, so that the tables need columns only for what differs; and what the
+    runs of one kind share where the others have no such setting (the VAE runs' epochs beside maps)."""
     _, same = varying(runs)
-    return ", ".join(f"{key}={value}" for key, value in same.items())
+    text = ", ".join(f"{key}={value}" for key, value in same.items())
+    for kind, values in kind_settings(runs).items():
+        text += f"; the {KINDS.get(kind, kind)} " + ", ".join(f"{key}={value}" for key, value in values.items())
+    return text
 
 
-def configurations_table(configurations: list[dict], runs: list[Run], shown: list[str] | None) -> str:
+def configurations_table(configurations: list[dict], runs: list[Entry], shown: list[str] | None) -> str:
     differ, _ = varying(runs)
     columns = measured([row["summary"] for row in configurations])
     means = [{key: mean for key, (mean, _, _) in row["summary"].items()} for row in configurations]
@@ -79,7 +82,7 @@ def configurations_table(configurations: list[dict], runs: list[Run], shown: lis
     return _table("summary", head, body)
 
 
-def runs_table(runs: list[Run], labels: list[str], base: Path, shown: list[str] | None, config_keys: Sequence[str] = ()) -> str:
+def runs_table(runs: list[Entry], labels: list[str], base: Path, shown: list[str] | None, config_keys: Sequence[str] = ()) -> str:
     """Every run, named by its label and linked to its folder; the tick box in its first cell puts it into the comparison.
 
     Beside the settings that differ: each config value that differs between runs (`config_keys`, e.g. an Optuna
@@ -93,7 +96,7 @@ def runs_table(runs: list[Run], labels: list[str], base: Path, shown: list[str] 
     states = any(run.state for run in runs)
     head = _th("run", "run", key="run") + "".join(_th(name, key=name) for name in differ if name != "variant")
     head += "".join(_th(html.escape(key), key=key, title=html.escape(key)) for key in config_keys) + _th("seed", key="seed")
-    head += _th("status", key="status", title=names.STATUS) if states else ""
+    head += _th("status", key="status", title="the run's state: running, finished, failed or interrupted") if states else ""
     head += "".join(_metric_th(column, shown, mixed) for column in columns)
     body = []
     for index, (run, label) in enumerate(zip(runs, labels)):
@@ -101,7 +104,7 @@ def runs_table(runs: list[Run], labels: list[str], base: Path, shown: list[str] 
         tick = f'<input type="checkbox" class="pick" value="{index}" title="compare this run">'
         damaged = ' <span class="damaged" title="a file could not be read: see its card">⚠</span>' if run.problems else ""
         cells = [f'<td class="run" data-value="{html.escape(label)}">{tick} {link}{damaged}</td>']
-        cells += [_text_cell(run.settings[name]) for name in differ if name != "variant"]
+        cells += [_setting_cell(run.settings[name]) for name in differ if name != "variant"]
         cells += [_config_cell(run.config.get(key)) for key in config_keys] + [_text_cell(run.seed)]
         cells += [_text_cell(run.state or "")] if states else []
         cells += [_value_cell(key, run.values.get(key), _fmt(run.values[key]) if key in run.values else "–", best, shown)
@@ -110,7 +113,7 @@ def runs_table(runs: list[Run], labels: list[str], base: Path, shown: list[str] 
     return _table("runs", head, body)
 
 
-def column_picker(runs: list[Run], shown: list[str] | None) -> str:
+def column_picker(runs: list[Entry], shown: list[str] | None) -> str:
     """Tick boxes that show or hide the metric columns of both tables."""
     boxes = "".join(
         f'<label><input type="checkbox" class="column" value="{html.escape(key)}"{" checked" if _is_shown(key, shown) else ""}>'
@@ -165,7 +168,8 @@ def _value_cell(key: str, value, text: str, best: dict, shown) -> str:
 
 
 def _name_cell(row: dict, differ: list[str], run: int) -> str:
-    name = " · ".join(f"{key}={row[key]}" if key != "model" else str(row[key]) for key in differ if key != "variant")
+    name = " · ".join(f"{key}={row[key]}" if key != "model" else str(row[key]) for key in differ
+                      if key != "variant" and row[key] is not None)  # a map has no epochs: not "epochs=None"
     name = " · ".join(filter(None, [name, *(f"{key}={_short(value)}" for key, value in row.get("config", {}).items())]))
     name = name or str(row["model"])
     tick = f'<input type="checkbox" class="pick-configuration" value="{run}" title="compare its lowest seed">'
@@ -192,6 +196,14 @@ def _config_cell(value) -> str:
     text = "" if value is None else (f"{value:.4g}" if isinstance(value, float) else str(value))
     data = f"{value:.10g}" if isinstance(value, float) else ("" if value is None else str(value))
     return f'<td data-value="{html.escape(data)}">{html.escape(text)}</td>'
+
+
+def _setting(value) -> str:
+    return "–" if value is None else str(value)  # a setting the run's kind does not have (a map's epochs)
+
+
+def _setting_cell(value) -> str:
+    return '<td data-value="">–</td>' if value is None else _text_cell(value)
 
 
 def _text_cell(value) -> str:

@@ -16,12 +16,13 @@ load: `vae train`'s and `vae embed`'s (run.kind).
 from __future__ import annotations
 
 import functools
-import zipfile
 from pathlib import Path
 
 from vaecli.errors import DataError
 from vaecli.run import names
-from vaecli.run.damage import problems
+from vaecli.run.arrays import read_codes, read_latent_points
+from vaecli.run.damage import found, problems
+from vaecli.run.damaged_file import DamagedFile
 from vaecli.run.folder import RunFolder
 
 FIGURE_KINDS = ("latent", "grid", "samples", "reconstructions", "factors", "traversal")
@@ -113,15 +114,13 @@ class Run:
     def latent_points(self) -> dict:
         """The fixed test subset the run follows: `images`, `reconstructions` (uint8), `codes` (2-D), `labels`,
         `class_names` (latent_points.npz; empty if the run drew no animations)."""
-        import numpy as np
+        return read_latent_points(self.folder.latent_points) if self.folder.latent_points.is_file() else {}
 
-        if not self.folder.latent_points.is_file():
-            return {}
-        try:
-            with np.load(self.folder.latent_points) as points:
-                return {key: points[key] for key in points.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as ex:  # a truncated zip, a bad header
-            raise self.folder.damaged(self.folder.latent_points, ex) from None
+    @property
+    def codes(self) -> dict:
+        """An embedding run's map: `train_codes`, `test_codes` (N, 2), their `train_labels`, `test_labels`, and
+        `class_names` (codes.npz; empty for a VAE run, or a map not yet fitted)."""
+        return read_codes(self.folder.codes) if self.folder.codes.is_file() else {}
 
     @property
     def status(self) -> str:
@@ -132,6 +131,41 @@ class Run:
         except DataError:
             return "damaged"
         return found.state if found is not None else "unknown"
+
+    @property
+    def job(self):
+        """status.json as a vaecli.run.status.JobStatus (state, job, value, error); None if there is none."""
+        return self.folder.read_status()
+
+    @property
+    def seed(self) -> int:
+        return int(self.config.seed)
+
+    @property
+    def epochs(self) -> list[dict]:
+        """metrics.csv: a dict of numbers per finished epoch (`history` without pandas; empty for an embedding)."""
+        return self.folder.read_history()
+
+    @property
+    def timing(self) -> list[dict]:
+        """timing.csv: the seconds each epoch took, and its parts."""
+        return self.folder.read_timing()
+
+    @property
+    def sweep(self) -> Path | None:
+        """The sweep folder this run is a job of (Hydra's multirun.yaml beside it, or a status naming its job, as
+        Optuna's sweeps write no multirun.yaml); None for a single run."""
+        if RunFolder(self.path.parent).multirun.is_file():
+            return self.path.parent
+        try:
+            job = self.folder.read_status()
+        except DataError:
+            return None
+        return self.path.parent if job is not None and job.job is not None else None
+
+    def damaged_files(self) -> list[DamagedFile]:
+        """Every damaged file of the run (vaecli/run/damage.py), each with its `path` and `reason`; empty if none."""
+        return found(self.folder, config_read="config" in self.__dict__)  # `config` read (and cached) well already
 
     @property
     def provenance(self) -> dict:
@@ -166,13 +200,11 @@ def load_run(path: Path | str) -> Run:
 
 
 def find_run_folders(folder: Path | str) -> list[Path]:
-    """Every run folder under `folder` (itself included): a config.yaml beside metrics or a checkpoint."""
+    """Every run folder under `folder` (itself included): a config.yaml beside metrics, a checkpoint or a map."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder} is not a folder; pass a folder that holds vaecli runs, e.g. outputs/")
-    found = [path.parent for path in sorted(folder.rglob(names.CONFIG))
-             if names.HYDRA_RECORD not in path.parts and not names.in_tracker_store(path.parent, folder)]
-    return [path for path in found if RunFolder(path).holds_run() or RunFolder(path).metrics_json.is_file()]
+    return [run.path for run in RunFolder.under(folder) if run.holds_run() or run.metrics_json.is_file()]
 
 
 def load_runs(folder: Path | str):

@@ -16,6 +16,7 @@ from omegaconf import OmegaConf
 
 from vaecli.errors import ConfigError, DataError
 from vaecli.run import names
+from vaecli.run.damaged_file import DamagedFile
 from vaecli.run.files import atomic_write_text
 from vaecli.run.yaml_reader import load_yaml
 
@@ -73,8 +74,16 @@ class RunFolder:
 
     @staticmethod
     def under(root: Path | str) -> list[RunFolder]:
-        """Every folder below `root` (itself included) that holds a training run's config, in path order."""
-        return [RunFolder(p.parent) for p in sorted(Path(root).rglob(names.CONFIG))]
+        """Every folder below `root` (itself included) that holds a run's config, in path order: not Hydra's own
+        records (.hydra/) nor a tracker's artifact store (copies of runs' files, names.TRACKER_ARTIFACTS)."""
+        root = Path(root)
+        return [RunFolder(p.parent) for p in sorted(root.rglob(names.CONFIG))
+                if names.HYDRA_RECORD not in p.relative_to(root).parts and not names.in_tracker_store(p.parent, root)]
+
+    @staticmethod
+    def tracker_stores(root: Path | str) -> list[Path]:
+        """The tracker's artifact stores below `root` (MLflow's mlartifacts/), which `under` passes over."""
+        return sorted({p for p in Path(root).rglob(names.TRACKER_ARTIFACTS) if p.is_dir()})
 
     # ------------------------------------------------------------ what it holds
     def holds_run(self) -> bool:
@@ -132,9 +141,9 @@ class RunFolder:
             raise DataError(f"{self.path} is not a vaecli run folder (no {names.CONFIG}); pass a folder that `vae train` wrote")
         try:
             return load_train_config(self.config)
-        except DataError:
+        except DamagedFile:
             raise
-        except Exception as ex:  # noqa: BLE001  yaml's parser errors, OmegaConf's validation errors, an unknown group option
+        except Exception as ex:  # noqa: BLE001  a list, yaml's parser errors, OmegaConf's validation errors, an unknown group option
             raise self.damaged(self.config, ex) from None
 
     def read_stored_config(self):
@@ -234,10 +243,8 @@ class RunFolder:
         atomic_write_text(self.metrics_json, json.dumps(report, indent=2) + "\n")
 
     # ------------------------------------------------------------ damage
-    def damaged(self, path: Path, reason) -> DataError:
-        reason = f"{type(reason).__name__}: {reason}" if isinstance(reason, BaseException) else str(reason)
-        reason = " ".join(reason.split())[:200]
-        return DataError(f"{path} is damaged ({reason}); restore it from a copy, or start a new run")
+    def damaged(self, path: Path, reason) -> DamagedFile:
+        return DamagedFile(path, reason)
 
     def _yaml(self, path: Path):
         return load_yaml(path)  # bounded, no aliases, literal: a DataError naming the file otherwise

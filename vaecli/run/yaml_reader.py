@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from omegaconf import OmegaConf
 
-from vaecli.errors import DataError
+from vaecli.run.damaged_file import DamagedFile
 
 # A run's config.yaml is ~3 KB and overrides.yaml a few hundred bytes; 1 MiB is far above any real one and
 # parses in well under a second.
@@ -53,14 +53,13 @@ def load_yaml(path: Path | str):
         with open(path, encoding="utf-8") as handle:
             data = yaml.load(handle, Loader=_NoAliasLoader)
     except (OSError, ValueError, yaml.YAMLError, UnicodeDecodeError) as ex:
-        reason = " ".join(str(ex).split())[:200]
-        raise DataError(f"{path} is damaged ({type(ex).__name__}: {reason}); restore it from a copy, or "
-                        "start a new run") from None
+        raise DamagedFile(path, ex) from None
     if (where := _interpolation(data)) is not None:
-        raise DataError(f"{path} holds an interpolation at {where or 'the top'} ('${{...}}'); stored configs are "
-                        "literal values, so it is not read: replace it with the value, or start a new run")
+        reason = f"holds an interpolation at {where or 'the top'} ('${{...}}')"
+        raise DamagedFile(path, reason, f"{path} {reason}; stored configs are literal values, so it is not read: "
+                          "replace it with the value, or start a new run")
     if not isinstance(data, (dict, list)):
-        raise DataError(f"{path} is damaged (not a YAML mapping or list); restore it from a copy, or start a new run")
+        raise DamagedFile(path, "not a YAML mapping or list")
     return OmegaConf.create(data)
 
 
