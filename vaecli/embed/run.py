@@ -126,7 +126,7 @@ def evaluate_embedding(run_dir: Path, knn_neighbours=None, probe_max_iter: int |
 
 def _write_metrics(folder: RunFolder, cfg: EmbedConfig, extra: dict) -> dict:
     if not folder.codes.is_file():
-        raise DataError(f"{folder.path} has no {names.CODES}; it is not a finished embedding run: run vae embed again")
+        raise DataError(f"{folder.path} has no {folder.codes.name}; it is not a finished embedding run: run vae embed again")
     started = time.perf_counter()
     try:
         with np.load(folder.codes, allow_pickle=False) as codes:
