@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -67,13 +68,18 @@ def test_changing_a_default_changes_the_table():
     assert "| <code>epochs</code> | int | `9` | > 0 |" in after and "`7`" not in _row(after, "epochs")
 
 
-def _leaves(cls, prefix=""):
-    """(name, default) of every leaf option of a schema, nested schemas expanded, read with dataclasses alone."""
+def _leaves(cls, prefix="", groups=True):
+    """(name, default) of every leaf option of a schema, nested schemas expanded (a field whose default or type is
+    a dataclass), read with dataclasses alone; groups=True: without model, network, likelihood and dataset."""
+    hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
         default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-        if dataclasses.is_dataclass(default):
-            yield from _leaves(type(default), f"{prefix}{f.name}.")
-        elif f.name not in ("model", "network", "likelihood", "dataset"):
+        nested = type(default) if dataclasses.is_dataclass(default) else hints.get(f.name)
+        if groups and f.name in ("model", "network", "likelihood", "dataset"):
+            continue
+        if isinstance(nested, type) and dataclasses.is_dataclass(nested):
+            yield from _leaves(nested, f"{prefix}{f.name}.", groups)
+        else:
             yield prefix + f.name, default
 
 
@@ -101,17 +107,55 @@ def _row(table, name):
     return rows[0]
 
 
-def test_every_objective_network_and_likelihood_has_its_options_section():
+def test_every_objective_network_likelihood_and_method_has_its_options_section():
+    from vaecli.embed.methods import METHODS
     from vaecli.models.likelihoods import LIKELIHOODS
     from vaecli.models.network_schemas import NETWORK_SCHEMAS
     from vaecli.models.objectives import OBJECTIVES
 
-    for group, names in (("model", OBJECTIVES), ("network", NETWORK_SCHEMAS), ("likelihood", LIKELIHOODS)):
+    for group, names in (("model", OBJECTIVES), ("network", NETWORK_SCHEMAS), ("likelihood", LIKELIHOODS),
+                         ("method", METHODS)):
         page = reference.options_markdown(group)
         for name in names:
             assert f"### `{group}={name}`" in page
     elbo = _row(reference.options_markdown("model"), "model.kl_weight")
     assert "`1.0`" in elbo and "kl_weight >= 0" in elbo and "true ELBO" in elbo
+
+
+def test_the_options_page_has_every_command_and_every_config_group():
+    """docs/options.md: a table for each `vae` command's root schema (found through conf/<command>.yaml, as Hydra
+    finds it), one per group whose options depend on the choice, and the choices of every group in conf/."""
+    from vaecli.cli import COMMANDS
+
+    page = (REPO / "docs" / "options.md").read_text()
+    schemas, groups = reference.command_schemas(), reference.schema_groups()
+    assert list(schemas) == list(COMMANDS)
+    assert {"model", "network", "likelihood", "method"} <= set(groups)
+    for command in COMMANDS:
+        assert f"## `vae {command}`" in page and f"<!-- generated: options {command} -->" in page, f"vae {command} is missing"
+    for group in groups:
+        assert f"<!-- generated: options {group} -->" in page, f"the {group}= options are missing"
+    for folder in sorted(p for p in (REPO / "conf").iterdir() if p.is_dir() and p.name != "hydra"):
+        assert f"<!-- generated: presets {folder.name} -->" in page, f"the choices of {folder.name}= are missing"
+
+
+@pytest.mark.parametrize("command", ["train", "eval", "embed", "report", "bench"])
+def test_each_command_table_lists_every_option_of_its_schema(command):
+    """Every leaf of the command's schema is a row, but the groups with tables of their own and the options a
+    command shares with `vae train` (bench's and embed's dataset.*, bench's trainer.*)."""
+    schema = reference.command_schemas()[command]
+    left_out = (*reference.schema_groups(), *reference.SHOWN_UNDER_TRAIN.get(command, ()))
+    table = reference.options_markdown(command)
+    leaves = [(name, default) for name, default in _leaves(schema, groups=False) if name.split(".")[0] not in left_out]
+    assert leaves, command
+    for name, default in leaves:
+        assert f"| `{_escape(reference._show(default))}` |" in _row(table, name), (command, name)
+    for name in left_out:
+        assert f"<code>{name}.<wbr>" not in table and f"<code>{name}</code>" not in table, (command, name)
+
+
+def test_a_required_option_shows_as_required():
+    assert "| `required` |" in _row(reference.options_markdown("eval"), "run")
 
 
 def test_the_objective_metric_and_exit_code_tables_follow_their_registries():
@@ -142,16 +186,55 @@ def test_no_internal_nickname_in_the_docs():
         assert "seeds'" not in page.read_text(), f"{page}: name the article, not \"the seeds'\""
 
 
-@pytest.mark.slow
-def test_mkdocs_build_strict(tmp_path):
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The documentation site, built once with `mkdocs build --strict`."""
     mkdocs = shutil.which("mkdocs", path=str(Path(sys.executable).parent)) or shutil.which("mkdocs")
     if mkdocs is None:
         from conftest import missing
 
         missing("mkdocs (pip install -e '.[docs]')")
-    result = subprocess.run([mkdocs, "build", "--strict", "--site-dir", str(tmp_path / "site")], cwd=REPO,
+    folder = tmp_path_factory.mktemp("site")
+    result = subprocess.run([mkdocs, "build", "--strict", "--site-dir", str(folder)], cwd=REPO,
                             capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1", "NO_MKDOCS_2_WARNING": "1"})
     assert result.returncode == 0, result.stderr[-3000:]
-    options = (tmp_path / "site" / "options.html").read_text()
+    return folder
+
+
+@pytest.mark.slow
+def test_mkdocs_build_strict(site):
+    options = (site / "options.html").read_text()
     assert "trainer.<wbr>learning_rate" in options and "model.<wbr>kl_weight" in options  # the generated tables
-    assert (tmp_path / "site" / "index.html").is_file()
+    assert "method.<wbr>perplexity" in options and "<code>knn_neighbours</code>" in options  # vae embed's
+    assert (site / "index.html").is_file()
+
+
+# Every one-word value or type in a column after the option's name, split over lines: none, at any width.
+BROKEN_WORDS = """
+const broken = [];
+for (const cell of document.querySelectorAll('.options-table td:not(:first-child)')) {
+  for (const node of cell.querySelectorAll('code').length ? cell.querySelectorAll('code') : [cell]) {
+    if (node.textContent.trim().split(/\\s+/).length !== 1) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1) broken.push(node.textContent);
+  }
+}
+return broken;
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [1400, 700])
+def test_no_value_in_the_options_tables_breaks_inside_a_word(site, width):
+    """Material lets inline code break anywhere: before docs/stylesheets/extra.css said otherwise, a default of
+    `required` wrapped as requi|red (12 values at every width)."""
+    from test_report_page import chromium
+
+    driver = chromium(width=width)
+    try:
+        driver.get((site / "options.html").as_uri())
+        assert driver.execute_script("return document.querySelectorAll('.options-table td').length") > 500
+        assert driver.execute_script(BROKEN_WORDS) == []
+    finally:
+        driver.quit()

@@ -126,6 +126,23 @@ def test_bad_options_are_one_line_errors(embed_config):
         embed_config("train_points=0")
 
 
+def test_too_few_images_for_the_options_is_one_line_not_an_internal_error(embed_config, tmp_path):
+    """Issue 24's embed edges: scikit-learn's own errors (n_samples_fit, n_components) name no option of vae embed."""
+    from vaecli.embed.run import embed_run, evaluate_embedding
+    from vaecli.errors import ConfigError, DataError
+    from vaecli.run.folder import RunFolder
+
+    with pytest.raises(ConfigError, match=r"knn_neighbours=\[1, 5\] asks for 5 neighbours, but the map has 3 training codes"):
+        embed_run(embed_config("method=pca", "train_points=3"), tmp_path / "few")
+    assert not RunFolder(tmp_path / "few").holds_run()  # refused before the fit: the folder can be used again
+    with pytest.raises(DataError, match=r"method=pca cannot map 1 training images .*n_components") as caught:
+        embed_run(embed_config("method=pca", "train_points=1", "knn_neighbours=[1]"), tmp_path / "one")
+    assert "\n" not in str(caught.value)
+    embed_run(embed_config("method=pca"), tmp_path / "map")
+    with pytest.raises(ConfigError, match=r"asks for 301 neighbours, but the map has 300 training codes"):
+        evaluate_embedding(tmp_path / "map", knn_neighbours=[1, 301])
+
+
 @pytest.mark.slow
 def test_vae_embed_and_vae_eval_from_the_command_line(small_fashion, tmp_path):
     result = run_vae("embed", "method=pca", "dataset=fashion", f"dataset.path={small_fashion}", "hydra.run.dir=pca",

@@ -2,8 +2,9 @@
 
 A page asks for a table with a marker line, e.g. `<!-- generated: options train -->`; `on_page_markdown`
 replaces it with the Markdown that the functions below build from:
-- the config schemas (vaecli/config/, each objective's schema, the likelihoods): name, type, default,
-  range (read from each schema's `__post_init__` checks) and the source comment that says why;
+- the config schemas, found as Hydra finds them (each `vae` command's root schema named by conf/<command>.yaml,
+  each group's `<group>_<choice>_schema` in Hydra's ConfigStore): name, type, default, range (read from each
+  schema's `__post_init__` checks) and the source comment that says why;
 - the objective registry (`vaecli.models.objectives.OBJECTIVES`), the metric names
   (`vaecli.evaluate.metric_names`), the exit codes (`vaecli.errors`) and the presets' header comments in conf/.
 Every function returns Markdown text and imports no TensorFlow, so tests/test_docs.py calls them directly.
@@ -92,6 +93,10 @@ def _condition_text(cond: ast.AST, namespace: dict) -> str:
     if (isinstance(cond, ast.Compare) and len(cond.ops) == 1 and isinstance(cond.ops[0], ast.In)
             and (choices := _constant(cond.comparators[0], namespace)) is not None):
         return "one of " + ", ".join(map(str, choices))
+    if (isinstance(cond, ast.Call) and getattr(cond.func, "id", None) == "all" and len(cond.args) == 1
+            and isinstance(gen := cond.args[0], ast.GeneratorExp) and isinstance(test := gen.elt, ast.Compare)
+            and isinstance(test.left, ast.Name) and test.left.id == getattr(gen.generators[0].target, "id", None)):
+        return "each " + ast.unparse(test)[len(test.left.id):].strip()  # all(k > 0 for k in self.x) -> each > 0
     return ast.unparse(cond).replace("self.", "")
 
 
@@ -230,28 +235,61 @@ def _class_doc(cls: type) -> str:
     return "" if doc.startswith(cls.__name__ + "(") else doc.split("\n\n")[0].replace("\n", " ")
 
 
-def options_markdown(which: str = "train") -> str:
-    """The options of a command (train, eval, report, bench) or of a config group (model, network, likelihood)."""
-    from vaecli.config import schemas
-    from vaecli.models.likelihoods import LIKELIHOODS
-    from vaecli.models.network_schemas import NETWORK_SCHEMAS
-    from vaecli.models.objectives import OBJECTIVES
+# Options a command shares with `vae train`, whose table shows them: bench's and embed's dataset, bench's trainer.
+SHOWN_UNDER_TRAIN = {"bench": ("dataset", "trainer"), "embed": ("dataset",)}
 
-    if which == "train":
-        return rows_table(schema_rows(schemas.TrainConfig, skip=("model", "network", "likelihood")))
-    if which == "eval":
-        return rows_table(schema_rows(schemas.EvalCommandConfig))
-    if which == "report":
-        return rows_table(schema_rows(schemas.ReportConfig))
-    if which == "bench":
-        return rows_table(schema_rows(schemas.BenchConfig, skip=("dataset", "trainer")))
-    groups = {
-        "model": {name: cls.Config for name, cls in OBJECTIVES.items()},
-        "network": NETWORK_SCHEMAS,
-        "likelihood": {name: cls.Config for name, cls in LIKELIHOODS.items()},
-    }
+
+def _register_schemas() -> None:
+    """Store every schema in Hydra's ConfigStore, as the commands do at start-up (no TensorFlow)."""
+    from vaecli.config.store import register_schemas
+    from vaecli.embed.config import register_schemas as register_embed_schemas
+
+    register_schemas()
+    register_embed_schemas()
+
+
+def command_schemas() -> dict[str, type]:
+    """{command: its root schema} for every `vae` command (vaecli.cli.COMMANDS), found as Hydra finds it: the
+    first entry of conf/<command>.yaml's defaults list names a schema in Hydra's ConfigStore."""
+    import yaml
+    from hydra.core.config_store import ConfigStore
+    from omegaconf import OmegaConf
+
+    from vaecli.cli import COMMANDS
+
+    _register_schemas()
+    found = {}
+    for command in COMMANDS:
+        defaults = yaml.safe_load((ROOT / "conf" / f"{command}.yaml").read_text())["defaults"]
+        node = ConfigStore.instance().load(f"{defaults[0]}.yaml").node
+        found[command] = OmegaConf.get_type(node)
+    return found
+
+
+def schema_groups() -> dict[str, dict[str, type]]:
+    """{group: {choice: schema}} for the config groups whose options depend on the choice (model, network,
+    likelihood, method): each conf/<group>/<choice>.yaml starts from `<group>_<choice>_schema` in the ConfigStore."""
+    from hydra.core.config_store import ConfigStore
+    from omegaconf import OmegaConf
+
+    _register_schemas()
+    repo = ConfigStore.instance().repo
+    groups: dict[str, dict[str, type]] = {}
+    for folder in sorted(p for p in (ROOT / "conf").iterdir() if p.is_dir()):
+        for path in sorted(folder.glob("*.yaml")):
+            if (stored := repo.get(f"{folder.name}_{path.stem}_schema.yaml")) is not None:
+                groups.setdefault(folder.name, {})[path.stem] = OmegaConf.get_type(stored.node)
+    return groups
+
+
+def options_markdown(which: str = "train") -> str:
+    """The options of a command (train, eval, embed, report, bench) or of a config group (model, network,
+    likelihood, method). A command's group choices (model=, method=, ...) have tables of their own."""
+    commands, groups = command_schemas(), schema_groups()
+    if which in commands:
+        return rows_table(schema_rows(commands[which], skip=(*groups, *SHOWN_UNDER_TRAIN.get(which, ()))))
     if which not in groups:
-        raise ValueError(f"no options table named {which!r}; use train, eval, report, bench, {', '.join(groups)}")
+        raise ValueError(f"no options table named {which!r}; use {', '.join([*commands, *groups])}")
     parts = []
     for name, schema in groups[which].items():
         parts.append(f"### `{which}={name}`\n")
@@ -269,10 +307,26 @@ def presets_markdown(group: str) -> str:
         raise ValueError(f"no config group conf/{group}")
     out = ["| choice | what it is |", "|---|---|"]
     for path in sorted(folder.glob("*.yaml")):
-        lines = [line[1:].strip() for line in path.read_text().splitlines()
-                 if line.startswith("#") and not line.startswith("# @package")]
-        out.append(f"| `{group}={path.stem}` | {_cell(lines[0]) if lines else ''} |")
+        out.append(f"| `{group}={path.stem}` | {_cell(_first_sentence(path))} |")
     return "\n".join(out) + "\n"
+
+
+# A sentence ends at a full stop before a space, but not after "et al.", "eq.", "e.g." or "i.e."
+_SENTENCE_END = re.compile(r"(?<!\bal)(?<!\beq)(?<!e\.g)(?<!i\.e)\.(?=\s)")
+
+
+def _first_sentence(path: Path) -> str:
+    """The first sentence of a preset's header comment, which may run over several lines (a line that starts an
+    indented example, or the end of the comment, ends it too)."""
+    lines = []
+    for line in path.read_text().splitlines():
+        if not line.startswith("#") or line.startswith("#  ") or not line[1:].strip():
+            break
+        if not line.startswith("# @package"):
+            lines.append(line[1:].strip())
+    text = " ".join(lines)
+    end = _SENTENCE_END.search(text)
+    return text[: end.end()] if end else text.rstrip(":") + ("." if text.endswith(":") else "")
 
 
 # ------------------------------------------------------------------ objectives, metrics, exit codes

@@ -25,9 +25,10 @@ class EmbedConfig:
     # probe are fitted on every training code, so a full map compares like with like. train_points=10000 halved
     # t-SNE's CPU time on Fashion-MNIST (the 10,000 test images are still placed; docs/embed.md): a first look.
     train_points: Optional[int] = None
-    # The same latent metrics as `vae eval`, with its defaults.
+    # The same latent metrics as `vae eval`, with its defaults: k of the kNN accuracies (each at most the
+    # training codes), and the linear probe's iteration cap.
     knn_neighbours: list[int] = field(default_factory=lambda: list(EvalConfig().knn_neighbours))
-    probe_max_iter: int = EvalConfig().probe_max_iter
+    probe_max_iter: int = EvalConfig().probe_max_iter  # as `vae eval`'s, so that a map's probe compares with a VAE's
     scatter_points: int = 10000  # test points in the figure (all of a 10k test split), as figures.scatter_points
     # Threads for the method (openTSNE). None: this machine's cores divided by the parallel launcher's jobs.
     threads: Optional[int] = None

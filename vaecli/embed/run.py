@@ -32,7 +32,7 @@ from vaecli.embed import KIND
 from vaecli.embed.config import EmbedConfig, load_embed_config
 from vaecli.embed.methods import get
 from vaecli.embed.pixels import as_rows
-from vaecli.embed.scores import latent_scores
+from vaecli.embed.scores import check_neighbours, latent_scores
 from vaecli.errors import DataError, Interrupted
 from vaecli.run import names, status
 from vaecli.run.files import atomic_write_bytes, run_lock
@@ -74,6 +74,7 @@ def _fit_and_write(cfg: EmbedConfig, folder: RunFolder, threads: int | None) -> 
     train_index = np.arange(len(data.train_images))  # a streamed dataset's: its held sample (dataset.sample_size)
     if cfg.train_points is not None and cfg.train_points < len(train_index):
         train_index = np.sort(np.random.default_rng(cfg.seed).choice(len(train_index), cfg.train_points, replace=False))
+    check_neighbours(cfg.knn_neighbours, len(train_index))  # before the fit, which may take minutes
     folder.write_config(cfg)
     train_labels, test_labels = data.train_labels[train_index], data.test_labels
     info = {
@@ -96,8 +97,12 @@ def _fit_and_write(cfg: EmbedConfig, folder: RunFolder, threads: int | None) -> 
     log.info(f"embed: {cfg.method.name} of {len(train_index)} training and {len(test_labels)} test images of {data.name}")
 
     started = time.perf_counter()
-    train_codes, test_codes, extra = method.fit(cfg.method, as_rows(data.train_images[train_index]),
-                                                as_rows(data.test_images), cfg.seed, threads)
+    try:
+        train_codes, test_codes, extra = method.fit(cfg.method, as_rows(data.train_images[train_index]),
+                                                    as_rows(data.test_images), cfg.seed, threads)
+    except ValueError as ex:  # the library's check of its options against the data (too few images for them)
+        raise DataError(f"method={cfg.method.name} cannot map {len(train_index)} training images with these options "
+                        f"({' '.join(str(ex).split())[:200]}); use more images (train_points) or other method options") from None
     seconds = time.perf_counter() - started
     train_codes, test_codes = np.asarray(train_codes, np.float32), np.asarray(test_codes, np.float32)
     buffer = io.BytesIO()
@@ -126,7 +131,7 @@ def evaluate_embedding(run_dir: Path, knn_neighbours=None, probe_max_iter: int |
 
 def _write_metrics(folder: RunFolder, cfg: EmbedConfig, extra: dict) -> dict:
     if not folder.codes.is_file():
-        raise DataError(f"{folder.path} has no {names.CODES}; it is not a finished embedding run: run vae embed again")
+        raise DataError(f"{folder.path} has no {folder.codes.name}; it is not a finished embedding run: run vae embed again")
     started = time.perf_counter()
     try:
         with np.load(folder.codes, allow_pickle=False) as codes:

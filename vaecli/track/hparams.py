@@ -18,31 +18,34 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from vaecli.run import names
+from vaecli.errors import DataError
+from vaecli.run.folder import RunFolder
+from vaecli.run.history import read_metrics
 from vaecli.run.overrides import PATH_KEYS
-from vaecli.run.yaml_reader import load_yaml
 
 EVENTS = "events.out.tfevents.*"  # TensorFlow's event file names
 
 
-def _overrides(run_dir: Path) -> list[str]:
-    from vaecli.errors import DataError
-    from vaecli.run.folder import RunFolder
+def folder_of(run: Path | str | RunFolder) -> RunFolder:
+    """The RunFolder of a run given as one or as its path (callers in train/, assess/ and sweep/ pass paths)."""
+    return run if isinstance(run, RunFolder) else RunFolder(run)
 
+
+def _overrides(folder: RunFolder) -> list[str]:
     try:
-        return RunFolder(run_dir).saved_overrides() or []
+        return folder.saved_overrides() or []
     except DataError:  # a damaged record: the run shows without hparams
         return []
 
 
-def run_hparams(run_dir: Path) -> dict[str, bool | int | float | str]:
+def run_hparams(run: Path | str | RunFolder) -> dict[str, bool | int | float | str]:
     """The run's overrides as hparams: {"model": "elbo", "latent_dim": 8, ...}; paths, hydra.* and tracker.* left out."""
-    run_dir = Path(run_dir)
-    if not (run_dir / names.CONFIG).is_file():
+    folder = folder_of(run)
+    if not folder.config.is_file():
         return {}
-    config = load_yaml(run_dir / names.CONFIG)  # bounded and literal (vaecli/run/yaml_reader.py)
+    config = folder.read_stored_config()  # bounded and literal (vaecli/run/yaml_reader.py)
     found = {}
-    for override in _overrides(run_dir):
+    for override in _overrides(folder):
         key, sep, text = override.lstrip("+").partition("=")
         if not sep or key.startswith(("~", "hydra", "tracker")) or key in PATH_KEYS:
             continue
@@ -69,40 +72,41 @@ def _write(logdir: Path, summaries: list, step: int = 0) -> None:
         writer.flush()
 
 
-def write_run(run_dir: Path, resumed: bool) -> None:
+def write_run(run: Path | str | RunFolder, resumed: bool) -> None:
     """The run's HParams session, in its tensorboard/ (once: a resumed run wrote it when it started)."""
-    values = run_hparams(run_dir)
+    folder = folder_of(run)
+    values = run_hparams(folder)
     if resumed or not values:
         return
     from tensorboard.plugins.hparams import summary_v2 as hp
 
-    _write(Path(run_dir) / names.TENSORBOARD, [hp.hparams_pb(values, trial_id=Path(run_dir).name)])
+    _write(folder.tensorboard, [hp.hparams_pb(values, trial_id=folder.path.name)])
 
 
-def write_scalars(run_dir: Path, scalars: dict[str, float], step: int) -> None:
+def write_scalars(run: Path | str | RunFolder, scalars: dict[str, float], step: int) -> None:
     """Scalars beside the run's epoch scalars, e.g. eval/knn5_accuracy, for the HParams view's metric columns."""
     from tensorboard.plugins.scalar.summary_v2 import scalar_pb
 
-    _write(Path(run_dir) / names.TENSORBOARD, [scalar_pb(tag, value) for tag, value in scalars.items()], step)
+    _write(folder_of(run).tensorboard, [scalar_pb(tag, value) for tag, value in scalars.items()], step)
 
 
-def _metric_tags(run_dir: Path) -> set[str]:
-    from vaecli.run.history import read_metrics
-
-    rows = read_metrics(run_dir / names.METRICS_CSV) if (run_dir / names.METRICS_CSV).is_file() else []
+def _metric_tags(folder: RunFolder) -> set[str]:
+    rows = read_metrics(folder.metrics_csv)  # the rows that parse: a damaged file names fewer metrics, no error
     tags = {key for row in rows[-1:] for key in row if "/" in key}
     try:
-        evaluated = json.loads((run_dir / names.METRICS_JSON).read_text())["metrics"]
-    except (OSError, ValueError, KeyError):
+        evaluated = folder.read_metrics()
+    except DataError:  # a damaged metrics.json: its metrics are not columns
         evaluated = {}
     return tags | {f"eval/{k}" for k, v in evaluated.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
-def write_sweep(sweep_dir: Path) -> None:
+def write_sweep(sweep_dir: Path | str) -> None:
     """The sweep's HParams experiment, in the sweep folder (replacing an earlier launch's)."""
     sweep_dir = Path(sweep_dir)
-    runs = sorted(path.parent for path in sweep_dir.glob(f"*/{names.CONFIG}"))
-    values = {run: run_hparams(run) for run in runs}
+    # its jobs' folders, one level down (the sweep's own record and a job's .hydra/ are not runs)
+    jobs = sorted(sweep_dir.iterdir()) if sweep_dir.is_dir() else []
+    runs = [RunFolder(path) for path in jobs if RunFolder(path).config.is_file()]
+    values = {run.path: run_hparams(run) for run in runs}
     keys = sorted(set().union(*values.values()))
     if not keys:
         return

@@ -4,7 +4,7 @@ What it logs: the flattened config as params; each metrics.csv row as metrics at
 objective, dataset, status and the provenance in run.json; at the end config.yaml, metrics.csv, run.json,
 figures/, animations/ and model.keras as files; after `vae eval`, its metrics (eval/<name>) and metrics.json.
 
-The tracker run's store and id are kept in <run>/tracker.json (vaecli.run.names.TRACKER): a resumed run
+The tracker run's store and id are kept in <run>/tracker.json (RunFolder.tracker_record): a resumed run
 continues its own tracker run, and so do its evaluation and a later `vae eval`. A sweep's job finds its
 parent run in the sweep folder's tracker.json (vaecli/track/sweep.py) and becomes its child, in that store.
 """
@@ -18,12 +18,14 @@ from typing import Literal
 
 from omegaconf import OmegaConf
 
-from vaecli.errors import Interrupted
-from vaecli.run import names
+from vaecli.errors import DataError, Interrupted
 from vaecli.run.files import atomic_write_text
+from vaecli.run.folder import RunFolder, load_json
+from vaecli.run.history import read_metrics
 from vaecli.run.overrides import flatten as flatten_config
 from vaecli.track import get, hparams
 from vaecli.track.base import Guarded
+from vaecli.track.hparams import folder_of
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +35,15 @@ NOT_PARAMS = ("resume",)
 RECORD_BYTES = 64 * 1024  # a record is a few hundred bytes; anything far larger is not one
 
 
-def read_record(folder: Path) -> dict | None:
+def read_record(folder: Path | str | RunFolder) -> dict | None:
     """<folder>/tracker.json, or None if there is none; a damaged one is named in one line and ignored."""
-    path = Path(folder) / names.TRACKER
+    path = folder_of(folder).tracker_record
     if not path.is_file():
         return None
     try:
         if path.stat().st_size > RECORD_BYTES:
             raise ValueError(f"larger than {RECORD_BYTES} bytes")
-        record = json.loads(path.read_text())
+        record = load_json(path, RECORD_BYTES)  # bounded even if it grew since
         if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("tracker", "store")):
             raise ValueError("no tracker and store")
     except (OSError, ValueError, UnicodeDecodeError) as ex:
@@ -50,19 +52,19 @@ def read_record(folder: Path) -> dict | None:
     return record
 
 
-def record_for(folder: Path, tracker: str, store: str) -> dict | None:
+def record_for(folder: Path | str | RunFolder, tracker: str, store: str) -> dict | None:
     """<folder>/tracker.json if it names this command's own tracker and store: a run folder from elsewhere may name
     any address, and only the current command chooses where its results go (docs/reliability.md)."""
     record = read_record(folder)
     if record is None or (record["tracker"], record["store"]) == (tracker, store):
         return record
-    log.info(f"{Path(folder) / names.TRACKER} names tracker={record['tracker']} at another store than this command's "
+    log.info(f"{folder_of(folder).tracker_record} names tracker={record['tracker']} at another store than this command's "
              f"tracker={tracker}; ignored")
     return None
 
 
-def write_record(folder: Path, record: dict) -> None:
-    atomic_write_text(Path(folder) / names.TRACKER, json.dumps(record, indent=1) + "\n")
+def write_record(folder: Path | str | RunFolder, record: dict) -> None:
+    atomic_write_text(folder_of(folder).tracker_record, json.dumps(record, indent=1) + "\n")
 
 
 def reopen(record: dict) -> Guarded | None:
@@ -86,20 +88,21 @@ class RunTracking:
     `with RunTracking(...)` around the epochs ends the tracker run as finished, failed or interrupted.
     """
 
-    def __init__(self, cfg, run_dir: Path) -> None:
-        self.run_dir, self.tracker, self.artifacts = Path(run_dir), None, cfg.tracker.artifacts
-        hparams.write_run(self.run_dir, resumed=cfg.resume is not None)
+    def __init__(self, cfg, run: Path | str | RunFolder) -> None:
+        self.folder, self.tracker, self.artifacts = folder_of(run), None, cfg.tracker.artifacts
+        self.run_dir = self.folder.path
+        hparams.write_run(self.folder, resumed=cfg.resume is not None)
         if cfg.tracker.name == "none":
             return
         tracker = get(cfg.tracker.name)(cfg.tracker)
         store = tracker.store(Path.cwd())  # the command's choice, never a stored record's
-        record, parent = record_for(self.run_dir, cfg.tracker.name, store), record_for(self.run_dir.parent, cfg.tracker.name, store)
+        record, parent = record_for(self.folder, cfg.tracker.name, store), record_for(self.run_dir.parent, cfg.tracker.name, store)
         parent = parent if parent and parent.get("sweep") else None
         guarded = Guarded(tracker, store)
         opened = guarded.open(store, record, parent, self.run_dir.name, str(self.run_dir.resolve()), {})
         if not opened:
             return
-        write_record(self.run_dir, {**opened, "tracker": cfg.tracker.name, "artifacts": cfg.tracker.artifacts})
+        write_record(self.folder, {**opened, "tracker": cfg.tracker.name, "artifacts": cfg.tracker.artifacts})
         guarded.set_tags(self.tags(cfg))
         guarded.set_state("running")
         config = OmegaConf.to_container(OmegaConf.structured(cfg))
@@ -109,8 +112,8 @@ class RunTracking:
     def tags(self, cfg) -> dict[str, str]:
         tags = {"objective": cfg.model.name, "dataset": cfg.dataset.name, "status": "running"}
         try:
-            provenance = json.loads((self.run_dir / names.RUN_INFO).read_text())
-        except (OSError, ValueError):
+            provenance = self.folder.read_run_info()
+        except (OSError, DataError):  # a damaged run.json: the run is tracked without its provenance
             provenance = {}
         tags.update({f"provenance.{k}": v for k, v in flatten(provenance).items()})
         return tags
@@ -127,40 +130,39 @@ class RunTracking:
             return False
         state = "finished" if kind is None else "interrupted" if issubclass(kind, (Interrupted, KeyboardInterrupt)) else "failed"
         if state == "finished" and self.artifacts:
-            files = (names.CONFIG, names.METRICS_CSV, names.RUN_INFO, names.MODEL, names.FIGURES, names.ANIMATIONS)
-            self.tracker.log_files([self.run_dir / name for name in files if (self.run_dir / name).exists()])
+            folder = self.folder
+            files = (folder.config, folder.metrics_csv, folder.run_info, folder.model, folder.figures, folder.animations)
+            self.tracker.log_files([path for path in files if path.exists()])
         self.tracker.set_tags({"status": state})
         self.tracker.set_state(state)
         return False
 
 
-def log_evaluation(run_dir: Path, metrics: dict, tracker_cfg=None) -> None:
+def log_evaluation(run: Path | str | RunFolder, metrics: dict, tracker_cfg=None) -> None:
     """`vae eval`'s metrics as eval/<name> at the run's last epoch: in TensorBoard (the HParams view's
     columns) and in the run's tracker run, with metrics.json and the figures it added, if the command chose
     that tracker and store (`tracker_cfg`: its TrackerConfig; None or tracker=none sends nothing anywhere)."""
-    from vaecli.run.history import read_metrics
-
-    run_dir = Path(run_dir)
-    step = max((int(row["epoch"]) for row in read_metrics(run_dir / names.METRICS_CSV)), default=0)
+    folder = folder_of(run)
+    step = max((int(row["epoch"]) for row in read_metrics(folder.metrics_csv)), default=0)
     numbers = {f"eval/{k}": float(v) for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    hparams.write_scalars(run_dir, numbers, step)
+    hparams.write_scalars(folder, numbers, step)
     chosen = tracker_cfg is not None and tracker_cfg.name != "none"
-    record = record_for(run_dir, tracker_cfg.name, get(tracker_cfg.name)(tracker_cfg).store(Path.cwd())) if chosen else None
-    if not chosen and (run_dir / names.TRACKER).is_file():
-        log.info(f"{run_dir / names.TRACKER} not used: this command's tracker is none (add tracker=... to log there)")
+    record = record_for(folder, tracker_cfg.name, get(tracker_cfg.name)(tracker_cfg).store(Path.cwd())) if chosen else None
+    if not chosen and folder.tracker_record.is_file():
+        log.info(f"{folder.tracker_record} not used: this command's tracker is none (add tracker=... to log there)")
     tracker = reopen(record) if record else None
     if tracker is not None:
         tracker.log_metrics(numbers, step)
         if record is not None and record.get("artifacts", True):
-            tracker.log_files([p for p in (run_dir / names.METRICS_JSON, run_dir / names.FIGURES) if p.exists()])
+            tracker.log_files([p for p in (folder.metrics_json, folder.figures) if p.exists()])
 
 
-def end_run(run_dir: Path, state: str, tracker_cfg=None) -> None:
+def end_run(run: Path | str | RunFolder, state: str, tracker_cfg=None) -> None:
     """Set the state of a run's tracker run, if it has one and the command chose it (a sweep job that failed after
     training; `tracker_cfg`: the job's TrackerConfig)."""
     if tracker_cfg is None or tracker_cfg.name == "none":
         return
-    record = record_for(run_dir, tracker_cfg.name, get(tracker_cfg.name)(tracker_cfg).store(Path.cwd()))
+    record = record_for(run, tracker_cfg.name, get(tracker_cfg.name)(tracker_cfg).store(Path.cwd()))
     tracker = reopen(record) if record else None
     if tracker is not None:
         tracker.set_tags({"status": state})

@@ -1,6 +1,6 @@
 """A sweep's parent run: created by the launching process before any job starts, ended after the last.
 
-Its store and id go into <sweep>/tracker.json (vaecli.run.names.TRACKER), where every job, in whatever
+Its store and id go into <sweep>/tracker.json (RunFolder.tracker_record), where every job, in whatever
 process or machine its launcher (basic, joblib, submitit, Ray) runs it, finds it and makes its own run a
 child of it (vaecli/track/run.py); an Optuna study's trials are jobs too. A sweep launched again into the
 same folder continues the same parent, and its jobs their own runs. After the jobs, the sweep folder gets
@@ -14,7 +14,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from vaecli.run import names
+from vaecli.run.folder import RunFolder
 from vaecli.track import get, hparams
 from vaecli.track.base import Guarded
 from vaecli.track.run import record_for, reopen, write_record
@@ -59,8 +59,9 @@ def end_sweep(config, failed: bool) -> None:
     tracker = reopen(record) if record else None
     if tracker is None:
         return
-    if (sweep_dir / names.TRIALS).is_file():
-        tracker.log_files([sweep_dir / names.TRIALS])
+    trials = RunFolder(sweep_dir).trials
+    if trials.is_file():
+        tracker.log_files([trials])
     state = "failed" if failed else "finished"
     tracker.set_tags({"status": state})
     tracker.set_state(state)
