@@ -185,3 +185,22 @@ def test_a_stored_overrides_file_with_aliases_is_refused(tmp_path):
     (run / "overrides.yaml").write_text("- &a model=elbo\n- *a\n")
     with pytest.raises(DataError, match=r"overrides\.yaml is damaged .*(alias|anchor)"):
         resume_overrides([f"resume={run}"])
+
+
+def test_a_model_file_holding_python_code_is_refused_without_running_it(tmp_path):
+    """A model.keras whose Lambda layer would write a marker file: Keras's safe mode refuses it, the error names the
+    file, and the marker never appears."""
+    import keras
+
+    from vaecli.run.folder import RunFolder
+
+    marker = tmp_path / "marker"
+    code = f"lambda x: (open({str(marker)!r}, 'w').close(), x)[1]"
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(eval(code))])
+    run = tmp_path / "run"
+    run.mkdir()
+    model.save(run / "model.keras")
+    marker.unlink(missing_ok=True)  # saving traced the lambda once
+    with pytest.raises(DataError, match="model.keras"):
+        RunFolder(run).load_model()  # what vae eval, load_run(...).model and the report's checks load through
+    assert not marker.exists(), "loading a run's model ran code from the file"

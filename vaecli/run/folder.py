@@ -213,7 +213,9 @@ class RunFolder:
             raise DataError(f"{self.path} has no {names.MODEL}; is it a finished vaecli run? "
                             f"(resume it with vae train resume={self.path})")
         try:
-            return keras.saving.load_model(self.model)
+            # safe_mode: a model.keras from someone else may hold a Lambda layer's Python bytecode; Keras refuses
+            # to deserialise it instead of running it (tests/test_untrusted.py)
+            return keras.saving.load_model(self.model, safe_mode=True)
         except Exception as ex:  # noqa: BLE001  a damaged zip or weights file fails in many ways inside Keras and h5py
             raise self.damaged(self.model, ex) from None
 
