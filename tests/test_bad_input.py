@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from conftest import REPO, choices, run_vae, write_idx, write_idx_dir
 
+from vaecli.run import names
+
 IMAGES = np.random.default_rng(0).integers(0, 256, (20, 28, 28), dtype=np.uint8)
 LABELS = np.arange(20, dtype=np.uint8) % 10
 
@@ -31,7 +33,7 @@ def make(kind: str, tmp: Path) -> Path:
         return good / "train-images-idx3-ubyte.gz"
     elif kind == "a finished run":
         (tmp / "run").mkdir()
-        (tmp / "run" / "metrics.csv").write_text("epoch,train/loss\n1,0.5\n")
+        (tmp / "run" / names.METRICS_CSV).write_text("epoch,train/loss\n1,0.5\n")
         return tmp / "run"
     return good
 
@@ -85,7 +87,7 @@ def test_bad_input(tmp_path, what, args, code, message):
     assert result.returncode == code
     assert not (tmp_path / "outputs").exists(), "a failed command left a run folder behind"
     if "a finished run" in places:
-        assert (Path(places["a finished run"]) / "metrics.csv").is_file()
+        assert (Path(places["a finished run"]) / names.METRICS_CSV).is_file()
 
 
 def test_docs_list_the_catalogue():

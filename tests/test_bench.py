@@ -11,6 +11,7 @@ from vaecli.models.network_schemas import ConvNetworkConfig
 from vaecli.models.networks import build_vae
 from vaecli.models.objectives.elbo import ElboConfig
 from vaecli.models.objectives.mmd import MmdConfig
+from vaecli.run import names
 
 
 def test_training_flops_of_the_seed_architecture_by_hand():
@@ -63,7 +64,7 @@ def test_time_to_quality(tmp_path):
     from vaecli.bench.time_to_quality import time_to_quality
     from vaecli.run.history import History
 
-    metrics, timing = History(tmp_path / "metrics.csv"), History(tmp_path / "timing.csv")
+    metrics, timing = History(tmp_path / names.METRICS_CSV), History(tmp_path / names.TIMING_CSV)
     for epoch, value in enumerate([-300, -280, -270, -271, -269.5, -270, -270.2, -270.1], start=1):
         metrics.append({"epoch": epoch, "val/elbo": value})
         timing.append({"epoch": epoch, "seconds": 10.0})

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from conftest import choices, run_vae
 
+from vaecli.run import names
 from vaecli.run.history import read_metrics
 
 
@@ -62,20 +63,20 @@ def test_train_then_resume_through_the_console_script(tmp_path, tiny_mnist):
     assert run.name.endswith("_elbo_mnist")
     for name in ("config.yaml", "overrides.yaml", "status.json", "metrics.csv", "model.keras", "run.json", "train.log", "checkpoints", "tensorboard"):
         assert (run / name).exists(), name
-    assert len(list((run / "figures").glob("*.png"))) == 10
-    assert sorted(p.name for p in (run / "animations").glob("*.gif")) == ["interpolation.gif", "latent_evolution.gif", "traversal.gif"]
-    assert (run / "latent_points.npz").is_file()
+    assert len(list((run / names.FIGURES).glob("*.png"))) == 10
+    assert sorted(p.name for p in (run / names.ANIMATIONS).glob("*.gif")) == ["interpolation.gif", "latent_evolution.gif", "traversal.gif"]
+    assert (run / names.LATENT_POINTS).is_file()
 
     result = run_vae("train", f"resume={run}", "trainer.epochs=3", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "resumed" in result.stdout and "epoch 3/3" in result.stdout and "epoch 1/3" not in result.stdout
-    assert [r["epoch"] for r in read_metrics(run / "metrics.csv")] == [1, 2, 3]
+    assert [r["epoch"] for r in read_metrics(run / names.METRICS_CSV)] == [1, 2, 3]
     assert len(list((tmp_path / "outputs").iterdir())) == 1  # continued in place
-    assert list(np.load(run / "animations" / "latent_history.npz")["epochs"]) == [0, 1, 2, 3]  # the animation's too
+    assert list(np.load(run / names.ANIMATIONS / names.LATENT_HISTORY)["epochs"]) == [0, 1, 2, 3]  # the animation's too
 
     result = run_vae("train", f"resume={run}", "model=mmd", cwd=tmp_path)
     assert result.returncode == 2 and "was trained with model=" in error_line(result)
-    assert (run / "metrics.csv").is_file() and (run / "overrides.yaml").is_file()  # a failed resume keeps the run
+    assert (run / names.METRICS_CSV).is_file() and (run / names.OVERRIDES).is_file()  # a failed resume keeps the run
 
 
 @pytest.mark.slow
@@ -87,8 +88,8 @@ def test_sweep_gives_each_job_its_own_folder(tiny_sweep):
         "trainer.batch_size=50,trainer.epochs=3,trainer.learning_rate=0.001" for m in ("elbo", "mmd") for s in (0, 1)
     }
     for job in jobs:
-        assert [r["epoch"] for r in read_metrics(tiny_sweep / job / "metrics.csv")] == [1, 2, 3]
-        assert (tiny_sweep / job / "model.keras").is_file() and (tiny_sweep / job / "metrics.json").is_file()
+        assert [r["epoch"] for r in read_metrics(tiny_sweep / job / names.METRICS_CSV)] == [1, 2, 3]
+        assert (tiny_sweep / job / names.MODEL).is_file() and (tiny_sweep / job / names.METRICS_JSON).is_file()
 
 
 def test_eval_and_report_errors_are_one_line(tmp_path):
@@ -118,7 +119,7 @@ def test_eval_and_resume_take_sweep_folder_names_as_they_are(tiny_sweep, tmp_pat
     assert result.returncode == 0, result.stderr
     result = run_vae("train", f"resume={job}", "trainer.epochs=4", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert [r["epoch"] for r in read_metrics(job / "metrics.csv")] == [1, 2, 3, 4]
+    assert [r["epoch"] for r in read_metrics(job / names.METRICS_CSV)] == [1, 2, 3, 4]
 
 
 def test_path_values_are_quoted_for_hydra_but_not_in_sweeps():
@@ -134,26 +135,26 @@ def test_a_failed_run_takes_away_only_the_folders_it_created(tmp_path):
     from vaecli.run import creation as run_folder
 
     outputs, run = tmp_path / "outputs", tmp_path / "outputs" / "2026-01-01_00-00-00_mmd_fashion"
-    (run / ".hydra").mkdir(parents=True)
-    (run / ".lock").write_text("")
+    (run / names.HYDRA_RECORD).mkdir(parents=True)
+    (run / names.LOCK).write_text("")
     (run / "train.log").write_text("data: ...\n")
     with run_folder.recording() as created:  # what `vae`'s start-up does for each command
         created[:] = [run, outputs]
         run_folder.remove_unused_run_folder()
         assert not outputs.exists()
 
-        (run / ".hydra").mkdir(parents=True)
+        (run / names.HYDRA_RECORD).mkdir(parents=True)
         (run / "bench.json").write_text("{}")  # a result, however partial: keep it
         created[:] = [run, outputs]
         run_folder.remove_unused_run_folder()
         assert (run / "bench.json").is_file()
 
-        (run / "checkpoints").mkdir(parents=True)
-        (run / "checkpoints" / "ckpt-1.index").write_text("")  # a run got under way: keep it
+        (run / names.CHECKPOINTS).mkdir(parents=True)
+        (run / names.CHECKPOINTS / "ckpt-1.index").write_text("")  # a run got under way: keep it
         (run / "bench.json").unlink()
         created[:] = [run, outputs]
         run_folder.remove_unused_run_folder()
-        assert (run / "checkpoints").is_dir()
+        assert (run / names.CHECKPOINTS).is_dir()
 
         (tmp_path / "other").mkdir()  # a folder that was there before is never in `created`
         created.clear()

@@ -7,6 +7,7 @@ from hydra.errors import ConfigCompositionException, MissingConfigException
 from vaecli.errors import ConfigError, describe_config_error
 from vaecli.models.objectives.elbo import ElboConfig
 from vaecli.models.objectives.mmd import MmdConfig
+from vaecli.run import names
 
 
 def test_defaults(compose):
@@ -125,8 +126,8 @@ def test_a_run_saved_before_networks_were_a_group_still_loads(compose, tmp_path,
     saved = OmegaConf.to_container(OmegaConf.structured(compose(f"model={model}")))
     saved.pop("network"), saved.pop("likelihood")
     saved["model"].update(encoder_filters=[8, 16], decoder_filters=[16, 8], decoder_base_channels=4)  # the old place
-    OmegaConf.save(saved, tmp_path / "config.yaml")
-    cfg = load_train_config(tmp_path / "config.yaml")
+    OmegaConf.save(saved, tmp_path / names.CONFIG)
+    cfg = load_train_config(tmp_path / names.CONFIG)
     assert (cfg.network.name, cfg.network.encoder_filters, cfg.network.decoder_base_channels) == ("conv", [8, 16], 4)
     assert cfg.likelihood.name == likelihood and cfg.model.name == model
 

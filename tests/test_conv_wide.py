@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from conftest import write_idx_dir
 
+from vaecli.run import names
+
 
 def test_conv_wide_is_infogans_convolutions_with_a_dense_256():
     from vaecli.models.likelihoods import BernoulliConfig, MseConfig
@@ -58,8 +60,8 @@ def test_a_long_conv_wide_run_stops_when_validation_stops_improving(compose, few
                   "trainer.batch_size=10", "trainer.learning_rate=3e-3", "trainer.quiet=true", "trainer.eval_at_end=false", "trainer.plot_every=1000",
                   "figures.grid_size=4", "figures.scatter_points=100", "figures.animations=false")
     train(cfg, tmp_path)
-    rows = read_metrics(tmp_path / "metrics.csv")
-    record = json.loads((tmp_path / "early_stopping.json").read_text())
+    rows = read_metrics(tmp_path / names.METRICS_CSV)
+    record = json.loads((tmp_path / names.EARLY_STOPPING).read_text())
     val = [row["val/loss"] for row in rows]
     assert record["stopped_early"] and len(rows) < epochs, f"ran all {len(rows)} epochs: {val}"
     # Patience 1: it stopped at the first epoch that did not improve on the best, and the best is the minimum.
@@ -69,8 +71,8 @@ def test_a_long_conv_wide_run_stops_when_validation_stops_improving(compose, few
     folder = RunFolder(tmp_path)
     saved, best, last = folder.load_model(), folder.load_model(), folder.load_model()
     tf.train.Checkpoint(vae=best, weights=list(best.weights)).restore(
-        tf.train.latest_checkpoint(tmp_path / "checkpoints" / "best")).expect_partial()
-    tf.train.Checkpoint(vae=last).restore(tf.train.latest_checkpoint(tmp_path / "checkpoints")).expect_partial()
+        tf.train.latest_checkpoint(tmp_path / names.CHECKPOINTS / names.BEST_CHECKPOINT)).expect_partial()
+    tf.train.Checkpoint(vae=last).restore(tf.train.latest_checkpoint(tmp_path / names.CHECKPOINTS)).expect_partial()
     for a, b in zip(saved.get_weights(), best.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert any(not np.array_equal(a, b) for a, b in zip(saved.get_weights(), last.get_weights()))

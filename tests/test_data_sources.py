@@ -8,6 +8,7 @@ from vaecli.config.schemas import DatasetConfig
 from vaecli.data import Stream, load_dataset, training_batches
 from vaecli.data.idx import read_idx_dir
 from vaecli.errors import ConfigError, DataError
+from vaecli.run import names as run_names
 
 
 @pytest.fixture
@@ -144,7 +145,7 @@ def test_training_runs_on_tfds_mock_data(compose, mock_tfds, tmp_path, name):
     with mock_tfds(48):
         final = train(cfg, tmp_path / "run")
     assert np.isfinite(final["test/loss"])
-    assert (tmp_path / "run" / "model.keras").is_file()
+    assert (tmp_path / "run" / run_names.MODEL).is_file()
 
 
 @pytest.mark.slow
@@ -155,7 +156,7 @@ def test_training_runs_on_a_folder_of_real_images(compose, fashion_pngs, tmp_pat
     cfg = compose("dataset=folder", f"dataset.path={root}", "trainer.epochs=1", "trainer.batch_size=50", "trainer.quiet=true",
                   "trainer.eval_at_end=false", "figures.grid_size=4", "figures.scatter_points=100")
     final = train(cfg, tmp_path / "run")
-    assert np.isfinite(final["test/loss"]) and (tmp_path / "run" / "model.keras").is_file()
+    assert np.isfinite(final["test/loss"]) and (tmp_path / "run" / run_names.MODEL).is_file()
 
 
 def test_latent_scatter_of_an_unlabelled_dataset_is_one_colour():

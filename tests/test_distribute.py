@@ -19,6 +19,7 @@ import pytest
 
 from vaecli.errors import ConfigError
 from vaecli.models.objectives import OBJECTIVES
+from vaecli.run import names
 
 # Every objective of the registry; those whose regulariser depends on the batch as a whole (MMD,
 # minibatch-weighted sampling, covariance) are the ones that the gathering across replicas is for.
@@ -111,17 +112,17 @@ def test_mirrored_training_matches_one_device_and_resumes_either_way(tiny_mnist,
     from vaecli.run.folder import RunFolder
     from vaecli.run.history import read_metrics
 
-    one = read_metrics(tmp_path / "one" / "metrics.csv")
+    one = read_metrics(tmp_path / "one" / names.METRICS_CSV)
     for name in ("mirrored_then_one", "one_then_mirrored"):
         run_dir = tmp_path / name
-        rows = read_metrics(run_dir / "metrics.csv")
+        rows = read_metrics(run_dir / names.METRICS_CSV)
         assert [row["epoch"] for row in rows] == [1, 2]
         for a, b in zip(one, rows):
             assert a == pytest.approx(b, rel=1e-5)
-        assert sorted(p.name for p in (run_dir / "checkpoints").glob("*.index")) == ["ckpt-0.index", "ckpt-12.index", "ckpt-6.index"]
+        assert sorted(p.name for p in (run_dir / names.CHECKPOINTS).glob("*.index")) == ["ckpt-0.index", "ckpt-12.index", "ckpt-6.index"]
         for a, b in zip(RunFolder(tmp_path / "one").load_model().get_weights(), RunFolder(run_dir).load_model().get_weights()):
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
-    saved = np.load(tmp_path / "nonfinite" / "nonfinite_batch.npz")
+    saved = np.load(tmp_path / "nonfinite" / names.NONFINITE_BATCH)
     assert saved["images"].shape == (50, 28, 28, 1) and int(saved["epoch"]) == 1  # both replicas' halves
 
 

@@ -5,6 +5,7 @@ import logging
 
 import pytest
 
+from vaecli.run import names
 from vaecli.run.history import read_metrics
 from vaecli.run.names import TIMING_PARTS
 from vaecli.train.epoch_parts import EpochParts
@@ -28,7 +29,7 @@ def test_timing_csv_splits_every_epoch(quick, tmp_path, caplog):
     cfg = quick("model=elbo", "trainer.epochs=3", "trainer.plot_every=2", "figures.animations=true")
     with caplog.at_level(logging.INFO, logger="vaecli.train.loop"):
         train(cfg, tmp_path)
-    rows = read_metrics(tmp_path / "timing.csv")
+    rows = read_metrics(tmp_path / names.TIMING_CSV)
     assert [r["epoch"] for r in rows] == [1, 2, 3]
     columns = ["epoch", "seconds", *(f"{p}_seconds" for p in TIMING_PARTS if p != "train"), "total_seconds"]
     assert list(rows[0]) == columns
@@ -40,4 +41,4 @@ def test_timing_csv_splits_every_epoch(quick, tmp_path, caplog):
     assert [row["figures_seconds"] > 0 for row in rows] == [False, True, True]
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("epoch ")]
     assert len(lines) == 3 and "(train " in lines[0] and " test " in lines[0] and "figures" in lines[1]
-    assert json.loads((tmp_path / "run.json").read_text())["precision"] == "float32"
+    assert json.loads((tmp_path / names.RUN_INFO).read_text())["precision"] == "float32"

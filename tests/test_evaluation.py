@@ -9,6 +9,7 @@ import pytest
 from vaecli.assess.evaluate_run import evaluate_run
 from vaecli.config.schemas import EvalConfig
 from vaecli.errors import DataError
+from vaecli.run import names
 
 LATENT_METRICS = ["knn1_accuracy", "knn5_accuracy", "probe_accuracy", "silhouette", "prior_mmd", "code_mean_norm", "active_units"]
 SAMPLE_METRICS = ["classifier_test_accuracy", "frechet_distance", "grid_confident_share", "sample_confident_share",
@@ -23,7 +24,7 @@ def jobs(sweep, model):
 def test_sweep_jobs_were_evaluated_at_the_end(tiny_sweep):
     for model in ("elbo", "mmd"):
         for job in jobs(tiny_sweep, model):
-            report = json.loads((job / "metrics.json").read_text())
+            report = json.loads((job / names.METRICS_JSON).read_text())
             assert report["run"]["model"] == model and report["run"]["train_images"] == 600
             values = report["metrics"]
             for key in ["reconstruction_bce", "reconstruction_mse", *LATENT_METRICS, *SAMPLE_METRICS]:
@@ -45,7 +46,7 @@ def test_evaluate_again_with_other_settings(tiny_sweep, tmp_path):
                      classifier_cache=str(tiny_sweep.parent.parent.parent / "cache"))
     values = evaluate_run(job, cfg)["metrics"]
     assert "knn3_accuracy" in values and "knn1_accuracy" not in values
-    assert json.loads((job / "metrics.json").read_text())["settings"]["iw_samples"] == 50
+    assert json.loads((job / names.METRICS_JSON).read_text())["settings"]["iw_samples"] == 50
 
 
 def test_eval_refuses_folders_that_are_not_finished_runs(tmp_path):

@@ -8,6 +8,7 @@ import pytest
 
 from vaecli.assess.evaluate_run import evaluate_run
 from vaecli.models.objectives import OBJECTIVES, Context
+from vaecli.run import names
 from vaecli.run.history import read_metrics
 from vaecli.train.loop import train
 
@@ -33,11 +34,11 @@ def test_every_objective_and_likelihood_trains_and_evaluates(quick, tmp_path, cl
     for split in ("train", "test"):
         assert {f"{split}/{part}" for part in objective.parts} == {k for k in final if k.startswith(f"{split}/")}
     assert all(math.isfinite(v) for v in final.values())
-    assert read_metrics(tmp_path / "metrics.csv")[-1] == final
+    assert read_metrics(tmp_path / names.METRICS_CSV)[-1] == final
 
     report = evaluate_run(tmp_path, cfg.eval)
     values = report["metrics"]
-    assert json.loads((tmp_path / "metrics.json").read_text())["metrics"] == values
+    assert json.loads((tmp_path / names.METRICS_JSON).read_text())["metrics"] == values
     assert math.isfinite(values["reconstruction"]) and math.isfinite(values["prior_mmd"]) and values["active_units"] >= 0
     assert ("elbo" in values and "iw_log_px" in values) == objective.stochastic
     assert report["run"]["likelihood"] == likelihood

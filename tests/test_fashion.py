@@ -3,6 +3,7 @@
 import pytest
 
 from vaecli.data import load_dataset
+from vaecli.run import names
 from vaecli.run.history import read_metrics
 from vaecli.train.loop import train
 
@@ -20,5 +21,5 @@ def test_test_loss_falls_on_real_fashion_mnist(compose, fashion, tmp_path, model
     cfg = compose(f"model={model}", "dataset.train_size=10000", "trainer.epochs=3", "trainer.learning_rate=1e-3",
                   "trainer.quiet=true", "trainer.eval_at_end=false", "figures.scatter_points=500")
     train(cfg, tmp_path)
-    test_losses = [row["test/loss"] for row in read_metrics(tmp_path / "metrics.csv")]
+    test_losses = [row["test/loss"] for row in read_metrics(tmp_path / names.METRICS_CSV)]
     assert test_losses[2] < test_losses[1] < test_losses[0], test_losses

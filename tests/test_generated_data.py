@@ -12,6 +12,7 @@ from vaecli.config.schemas import DatasetConfig
 from vaecli.data import load_dataset
 from vaecli.data.generated import DSprites, render
 from vaecli.errors import ConfigError
+from vaecli.run import names as run_names
 from vaecli.visual import plots
 from vaecli.visual import run_figures as figures
 
@@ -162,8 +163,8 @@ def test_tiny_run_reports_disentanglement_and_draws_the_factor_figures(compose, 
     )
     train(cfg, tmp_path / "run")
     report = evaluate_run(tmp_path / "run", cfg.eval)
-    found = json.loads((tmp_path / "run" / "metrics.json").read_text())["metrics"]
+    found = json.loads((tmp_path / "run" / run_names.METRICS_JSON).read_text())["metrics"]
     assert all(0.0 <= found[key] <= 1.0 for key in DISENTANGLEMENT), found
     assert found == report["metrics"] and "knn5_accuracy" in found  # the class metrics still run (label = shape)
-    names = {p.name for p in (tmp_path / "run" / "figures").glob("*.png")}
+    names = {p.name for p in (tmp_path / "run" / run_names.FIGURES).glob("*.png")}
     assert {"traversal_epoch001.png", "factors_epoch001.png", "latent_epoch001.png"} <= names

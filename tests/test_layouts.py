@@ -10,6 +10,7 @@ from vaecli.models.likelihoods import BernoulliConfig
 from vaecli.models.network_schemas import ConvNetworkConfig
 from vaecli.models.networks import VAE, build_vae
 from vaecli.models.objectives.elbo import ElboConfig
+from vaecli.run import names
 
 LAYERS = [  # (layer, input shape): the conv network's, conv64's, and odd sizes
     (lambda: keras.layers.Conv2D(4, 3, strides=2, padding="valid", activation="relu"), (28, 28, 1)),
@@ -64,7 +65,7 @@ def test_the_layouts_share_weights_checkpoints_and_saved_models(tmp_path):
     path = tf.train.Checkpoint(vae=plain, optimizer=optimizers[0]).write(str(tmp_path / "ckpt"))  # as vaecli.train.loop does
     tf.train.Checkpoint(vae=blocks, optimizer=optimizers[1]).read(path).assert_existing_objects_matched()
     np.testing.assert_allclose(blocks(x), plain(x), rtol=1e-5, atol=1e-6)
-    blocks.save(tmp_path / "model.keras")
-    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    blocks.save(tmp_path / names.MODEL)
+    loaded = keras.saving.load_model(tmp_path / names.MODEL)
     assert isinstance(loaded, VAE) and loaded.encoder.on_blocks == 0 and loaded.decoder.on_blocks is not None
     np.testing.assert_allclose(loaded(x), plain(x), rtol=1e-5, atol=1e-6)

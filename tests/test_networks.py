@@ -12,6 +12,7 @@ from vaecli.models.networks import VAE, build_vae, decode_codes, encode_images
 from vaecli.models.objectives.elbo import ElboConfig
 from vaecli.models.objectives.mmd import MmdConfig
 from vaecli.models.objectives.vamp import VampConfig
+from vaecli.run import names
 
 
 def test_seed_architecture_shapes():
@@ -56,8 +57,8 @@ def test_saved_model_loads_with_the_same_outputs_and_prior(tmp_path, model, like
     options = {"components": 4} if model == "vamp" else {}
     vae = small_vae(model, likelihood, latent_dim=3, shape=(12, 12, 1), **options)
     images = np.random.default_rng(0).integers(0, 256, (7, 12, 12, 1), dtype=np.uint8)
-    vae.save(tmp_path / "model.keras")
-    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    vae.save(tmp_path / names.MODEL)
+    loaded = keras.saving.load_model(tmp_path / names.MODEL)
     assert isinstance(loaded, VAE) and loaded.latent_dim == 3 and loaded.stochastic == vae.stochastic
     assert loaded.options == vae.options
     np.testing.assert_allclose(encode_images(loaded, images), encode_images(vae, images), rtol=1e-6)

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import run_vae
 
+from vaecli.run import names
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -46,4 +48,4 @@ def test_installed_wheel_trains_outside_the_repo(tmp_path, tiny_mnist):
                      cwd=elsewhere, vae=venv / "bin" / "vae")
     assert result.returncode == 0, result.stderr
     (run_dir,) = (elsewhere / "outputs").iterdir()
-    assert (run_dir / "model.keras").is_file() and (run_dir / "metrics.csv").is_file()
+    assert (run_dir / names.MODEL).is_file() and (run_dir / names.METRICS_CSV).is_file()

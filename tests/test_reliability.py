@@ -12,6 +12,7 @@ import pytest
 from conftest import run_vae, start_vae
 
 from vaecli.errors import DataError
+from vaecli.run import names
 from vaecli.run.files import run_lock
 from vaecli.run.folder import RunFolder
 from vaecli.run.history import read_metrics
@@ -23,9 +24,9 @@ def test_a_folder_in_use_is_refused_and_a_stale_lock_taken_over(quick, tmp_path)
     with run_lock(tmp_path):
         with pytest.raises(DataError, match=rf"in use by another vae train \(pid {os.getpid()}\)"):
             train(quick("trainer.epochs=1"), tmp_path)
-    (tmp_path / ".lock").write_text("999999\n")  # left by a process that was killed
+    (tmp_path / names.LOCK).write_text("999999\n")  # left by a process that was killed
     train(quick("trainer.epochs=1"), tmp_path)
-    assert (tmp_path / ".lock").read_text() == ""  # released cleanly
+    assert (tmp_path / names.LOCK).read_text() == ""  # released cleanly
 
 
 @pytest.mark.slow
@@ -41,17 +42,17 @@ def test_a_new_run_over_a_finished_one_is_refused_and_the_run_kept(quick, tmp_pa
 def test_deterministic_runs_write_identical_metrics_files(quick, tmp_path):
     for name in ("a", "b"):
         train(quick("model=mmd", "trainer.deterministic=true", "dataset.validation_size=100"), tmp_path / name)
-    assert (tmp_path / "a" / "metrics.csv").read_bytes() == (tmp_path / "b" / "metrics.csv").read_bytes()
+    assert (tmp_path / "a" / names.METRICS_CSV).read_bytes() == (tmp_path / "b" / names.METRICS_CSV).read_bytes()
 
 
 @pytest.mark.slow
 def test_a_corrupt_newest_checkpoint_falls_back_to_the_one_before(quick, tmp_path):
     train(quick("trainer.epochs=2"), tmp_path)
-    newest = sorted((tmp_path / "checkpoints").glob("ckpt-24.data-*"))[0]
+    newest = sorted((tmp_path / names.CHECKPOINTS).glob("ckpt-24.data-*"))[0]
     newest.write_bytes(newest.read_bytes()[:100])
     train(quick("trainer.epochs=3", f"resume={tmp_path}"), tmp_path)
-    assert [r["epoch"] for r in read_metrics(tmp_path / "metrics.csv")] == [1, 2, 3]
-    for data in (tmp_path / "checkpoints").glob("ckpt-*.data-*"):
+    assert [r["epoch"] for r in read_metrics(tmp_path / names.METRICS_CSV)] == [1, 2, 3]
+    for data in (tmp_path / names.CHECKPOINTS).glob("ckpt-*.data-*"):
         data.write_bytes(b"garbage")
     with pytest.raises(DataError, match="no readable checkpoint"):
         train(quick("trainer.epochs=4", f"resume={tmp_path}"), tmp_path)
@@ -72,8 +73,8 @@ def uninterrupted(tiny_mnist, tmp_path_factory):
 
 
 def assert_same_run(run_dir, reference):
-    assert read_metrics(run_dir / "metrics.csv") == read_metrics(reference / "metrics.csv")
-    assert [r["epoch"] for r in read_metrics(run_dir / "timing.csv")] == [1, 2, 3, 4]
+    assert read_metrics(run_dir / names.METRICS_CSV) == read_metrics(reference / names.METRICS_CSV)
+    assert [r["epoch"] for r in read_metrics(run_dir / names.TIMING_CSV)] == [1, 2, 3, 4]
     for a, b in zip(RunFolder(run_dir).load_model().get_weights(), RunFolder(reference).load_model().get_weights()):
         np.testing.assert_array_equal(a, b)
 
@@ -89,7 +90,7 @@ def test_sigterm_mid_epoch_saves_a_checkpoint_and_resume_matches(tiny_mnist, tmp
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
     assert f"vae train: paused: stopped by SIGTERM with a checkpoint; continue with: vae train resume={run_dir}" in err
-    steps = [int(p.name.split("-")[1].split(".")[0]) for p in (run_dir / "checkpoints").glob("ckpt-*.index")]
+    steps = [int(p.name.split("-")[1].split(".")[0]) for p in (run_dir / names.CHECKPOINTS).glob("ckpt-*.index")]
     assert max(steps) == 2  # after the first chunk of two steps: mid-epoch
     result = run_vae("train", f"resume={run_dir}", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -117,10 +118,10 @@ def test_sigkill_at_random_moments_then_resume_matches(tiny_mnist, tmp_path, uni
     rng = random.Random(12345)
     # Kill times scale with this machine's speed: a fraction of what the uninterrupted run spent training.
     # Each attempt gets at most 0.35 of the work done, so at least three kills land before the run can finish.
-    training_seconds = sum(row["seconds"] for row in read_metrics(uninterrupted / "timing.csv"))
+    training_seconds = sum(row["seconds"] for row in read_metrics(uninterrupted / names.TIMING_CSV))
     kills, kills_during_training, started = 0, 0, time.monotonic()
     while kills < 8:
-        resumable = (run_dir / "overrides.yaml").is_file()
+        resumable = (run_dir / names.OVERRIDES).is_file()
         training = Training(["train", f"resume={run_dir}"] if resumable else deterministic_args(tiny_mnist, run_dir, 4),
                             tmp_path)
         during_training = rng.random() > 0.2  # else now and then during start-up, while the folder is set up

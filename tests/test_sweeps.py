@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import TINY_TRAIN, missing, run_vae, start_vae
 
+from vaecli.run import names
 from vaecli.run.history import read_metrics
 
 TINY_JOB = [*TINY_TRAIN, "model=elbo", "trainer.quiet=true", "trainer.eval_at_end=false", "trainer.plot_every=1000",
@@ -76,16 +77,16 @@ def test_joblib_sweep_runs_jobs_in_parallel_workers_and_reports_a_failed_job(tmp
     assert sorted(s["state"] for s in jobs.values()) == ["failed", "finished"]
     assert all("latent_dim=2" in name for name in finished)
     assert all("latent_dim must be > 0" in s["error"] for s in jobs.values() if s["state"] == "failed")
-    assert all((sweep / name / "model.keras").is_file() for name in finished)
+    assert all((sweep / name / names.MODEL).is_file() for name in finished)
     assert os.getpid() not in {s["pid"] for s in jobs.values()}  # the jobs ran in joblib's worker processes
     assert "device: CPU (" in (sweep / next(iter(finished)) / "train.log").read_text()
 
     # The same command again: the finished jobs are skipped, the failed ones tried again.
-    before = {name: (sweep / name / "metrics.csv").stat().st_mtime_ns for name in finished}
+    before = {name: (sweep / name / names.METRICS_CSV).stat().st_mtime_ns for name in finished}
     again = run_vae(*args, cwd=tmp_path)
     assert again.returncode == 1
     assert again.stdout.count("finished in an earlier launch: skipped") == 1, again.stdout
-    assert {name: (sweep / name / "metrics.csv").stat().st_mtime_ns for name in finished} == before
+    assert {name: (sweep / name / names.METRICS_CSV).stat().st_mtime_ns for name in finished} == before
 
     report = run_vae("report", str(sweep), f"out={tmp_path / 'report.html'}", cwd=tmp_path)
     assert report.returncode == 0, report.stderr
@@ -179,17 +180,17 @@ def test_optuna_study_of_three_trials_continues_to_five(tmp_path, tiny_mnist):
     assert first.returncode == 0, first.stderr
     second = run_vae(*args, "hydra.sweeper.n_trials=2", cwd=tmp_path)  # Optuna: n_trials more
     assert second.returncode == 0, second.stderr
-    with (sweep / "trials.csv").open() as handle:
+    with (sweep / names.TRIALS).open() as handle:
         trials = list(csv.DictReader(handle))
     assert [t["trial"] for t in trials] == ["0", "1", "2", "3", "4"] and {t["state"] for t in trials} == {"COMPLETE"}
     suggested = {(t["latent_dim"], t["trainer.batch_size"], t["trainer.learning_rate"]) for t in trials}
     assert len(suggested) == 5  # the continued study made new suggestions
     best = min(trials, key=lambda t: float(t["value"]))
-    results = (sweep / "optimization_results.yaml").read_text()
+    results = (sweep / names.OPTUNA_RESULTS).read_text()
     assert f"best_value: {best['value']}" in results
     for trial in trials:  # each trial's value is its run's final test loss
         (job,) = [p for p in sweep.glob(f"*trainer.learning_rate={trial['trainer.learning_rate']}")]
-        assert float(trial["value"]) == pytest.approx(read_metrics(job / "metrics.csv")[-1]["test/loss"])
+        assert float(trial["value"]) == pytest.approx(read_metrics(job / names.METRICS_CSV)[-1]["test/loss"])
 
 
 @pytest.mark.parametrize("preset, metric, expected", [

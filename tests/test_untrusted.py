@@ -10,6 +10,7 @@ import pytest
 from conftest import run_vae
 
 from vaecli.errors import DataError
+from vaecli.run import names
 
 # Environment variables that make git run a command: the fsmonitor hook, set through git's own config variables.
 HOSTILE_GIT_ENV = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.fsmonitor"}
@@ -24,7 +25,7 @@ def _write_overrides(run: Path, lines: list[str]) -> Path:
     from omegaconf import OmegaConf
 
     run.mkdir(parents=True, exist_ok=True)
-    (run / "overrides.yaml").write_text(OmegaConf.to_yaml(OmegaConf.create(lines)))
+    (run / names.OVERRIDES).write_text(OmegaConf.to_yaml(OmegaConf.create(lines)))
     return run
 
 
@@ -95,8 +96,8 @@ def test_resume_of_a_hostile_folder_runs_no_command(tmp_path, tiny_mnist):
 # ---------------------------------------------------------------- (2) a stored tracker record is not obeyed
 def _evaluated_folder(run: Path, record) -> Path:
     run.mkdir(parents=True)
-    (run / "metrics.csv").write_text("epoch,test/loss\n1,0.5\n")
-    (run / "tracker.json").write_text(record if isinstance(record, str) else __import__("json").dumps(record))
+    (run / names.METRICS_CSV).write_text("epoch,test/loss\n1,0.5\n")
+    (run / names.TRACKER).write_text(record if isinstance(record, str) else __import__("json").dumps(record))
     return run
 
 
@@ -124,7 +125,7 @@ def test_a_damaged_tracker_record_is_named_and_ignored(tmp_path, caplog, record)
     run = _evaluated_folder(tmp_path / "run", record)
     with caplog.at_level("WARNING"):
         assert read_record(run) is None
-    assert any(str(run / "tracker.json") in r.message and "damaged" in r.message for r in caplog.records)
+    assert any(str(run / names.TRACKER) in r.message and "damaged" in r.message for r in caplog.records)
     log_evaluation(run, {"knn5_accuracy": 0.5}, TrackerConfig(name="mlflow", tracking_uri=f"sqlite:///{tmp_path}/m.db"))
 
 
@@ -155,8 +156,8 @@ def test_a_hostile_config_is_refused_naming_the_file(tmp_path, compose, tiny_mni
     monkeypatch.setenv("VAECLI_TEST_SECRET", "s3cr3t-value")
     run = tmp_path / "runs" / "run"
     run.mkdir(parents=True)
-    (run / "config.yaml").write_text(HOSTILE_YAML[kind](_config_text(compose, tiny_mnist)))
-    (run / "metrics.csv").write_text("epoch,test/loss\n1,0.5\n")
+    (run / names.CONFIG).write_text(HOSTILE_YAML[kind](_config_text(compose, tiny_mnist)))
+    (run / names.METRICS_CSV).write_text("epoch,test/loss\n1,0.5\n")
     started = time.perf_counter()
     with pytest.raises(DataError, match=r"config\.yaml (holds|is damaged)") as refused:
         _ = load_run(run).config
@@ -172,7 +173,7 @@ def test_resume_refuses_a_config_with_an_interpolation(tmp_path, compose, tiny_m
 
     run = tmp_path / "run"
     run.mkdir()
-    (run / "config.yaml").write_text(HOSTILE_YAML["interpolation"](_config_text(compose, tiny_mnist)))
+    (run / names.CONFIG).write_text(HOSTILE_YAML["interpolation"](_config_text(compose, tiny_mnist)))
     with pytest.raises(DataError, match="holds an interpolation at seed"):
         RunFolder(run).check_resumable(compose("model=elbo", "dataset=mnist", f"dataset.path={tiny_mnist}"))
 
@@ -182,7 +183,7 @@ def test_a_stored_overrides_file_with_aliases_is_refused(tmp_path):
 
     run = tmp_path / "run"
     run.mkdir()
-    (run / "overrides.yaml").write_text("- &a model=elbo\n- *a\n")
+    (run / names.OVERRIDES).write_text("- &a model=elbo\n- *a\n")
     with pytest.raises(DataError, match=r"overrides\.yaml is damaged .*(alias|anchor)"):
         resume_overrides([f"resume={run}"])
 
@@ -199,7 +200,7 @@ def test_a_model_file_holding_python_code_is_refused_without_running_it(tmp_path
     model = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(eval(code))])
     run = tmp_path / "run"
     run.mkdir()
-    model.save(run / "model.keras")
+    model.save(run / names.MODEL)
     marker.unlink(missing_ok=True)  # saving traced the lambda once
     with pytest.raises(DataError, match="model.keras"):
         RunFolder(run).load_model()  # what vae eval, load_run(...).model and the report's checks load through

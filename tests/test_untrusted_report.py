@@ -10,6 +10,7 @@ import pytest
 from report_runs import make_run
 
 from vaecli.report import write_report
+from vaecli.run import names
 
 HOSTILE_NAME = "javascript:alert(1)"
 
@@ -18,7 +19,7 @@ def test_a_run_folder_named_like_a_scheme_links_as_an_encoded_relative_path(tmp_
     from vaecli.report.images import href
 
     run = make_run(tmp_path / "runs" / HOSTILE_NAME, "elbo", 0, points=50)
-    assert href(run / "figures" / "a.png", tmp_path) == "./runs/javascript%3Aalert%281%29/figures/a.png"
+    assert href(run / names.FIGURES / "a.png", tmp_path) == "./runs/javascript%3Aalert%281%29/figures/a.png"
     assert href(run, tmp_path / "runs") == "./javascript%3Aalert%281%29"
     page = write_report([tmp_path / "runs"], tmp_path / "report.html").read_text()
     targets = re.findall(r'(?:href|src)\s*=\s*"([^"]*)"', page, flags=re.IGNORECASE)
