@@ -11,9 +11,9 @@ import pytest
 from vaecli.run import names
 
 PACKAGE = Path(__file__).resolve().parent.parent / "vaecli"
-# names' file and folder names (TIMING_PARTS are timing.csv's columns, EMBEDDING_KIND a value of run.json and
-# TRACKER_ARTIFACTS MLflow's store beside the runs: none is a run folder's file)
-NOT_FILES = {"EMBEDDING_KIND", "TRACKER_ARTIFACTS"}
+# names' file and folder names (TIMING_PARTS are timing.csv's columns and EMBEDDING_KIND a value of run.json:
+# neither is a file)
+NOT_FILES = {"EMBEDDING_KIND"}
 FILE_NAMES = {key: value for key, value in vars(names).items()
               if key.isupper() and isinstance(value, str) and key not in NOT_FILES}
 SPELLED = set(FILE_NAMES.values()) | set(names.LOGS)

@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 from vaecli.run.files import atomic_write_text
-from vaecli.run.folder import read_rows
+from vaecli.run.json_csv_readers import read_rows
 
 
 class History:

@@ -59,6 +59,11 @@ TRACKER = "tracker.json"
 TRACKER_ARTIFACTS = "mlartifacts"
 
 
+def tracker_artifacts_beside(store_file):
+    """MLflow's default artifact store for a SQLite store file: mlartifacts/ beside it (a pathlib.Path)."""
+    return store_file.parent / TRACKER_ARTIFACTS
+
+
 def in_tracker_store(path, root) -> bool:
     """Whether `path` (under `root`) lies in a tracker's artifact store rather than being a run folder."""
     return TRACKER_ARTIFACTS in path.relative_to(root).parts

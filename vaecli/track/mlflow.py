@@ -116,7 +116,7 @@ class MLflow(Tracker):
             return found.experiment_id
         location = self.cfg.artifact_location
         if location is None and store.startswith(SQLITE):
-            location = (Path(store[len(SQLITE):]).parent / names.TRACKER_ARTIFACTS).as_uri()
+            location = names.tracker_artifacts_beside(Path(store[len(SQLITE):])).as_uri()
         try:
             return _retry_locked(self.client.create_experiment, self.cfg.experiment, artifact_location=location)
         except Exception:

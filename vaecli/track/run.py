@@ -20,8 +20,9 @@ from omegaconf import OmegaConf
 
 from vaecli.errors import DataError, Interrupted
 from vaecli.run.files import atomic_write_text
-from vaecli.run.folder import RunFolder, load_json
+from vaecli.run.folder import RunFolder
 from vaecli.run.history import read_metrics
+from vaecli.run.json_csv_readers import load_json
 from vaecli.run.overrides import flatten as flatten_config
 from vaecli.track import get, hparams
 from vaecli.track.base import Guarded
