@@ -16,7 +16,12 @@ load: `vae train`'s and `vae embed`'s (run.kind).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+import numpy.typing as npt
 
 from vaecli.errors import DataError
 from vaecli.run import names
@@ -24,6 +29,15 @@ from vaecli.run.arrays import read_codes, read_latent_points
 from vaecli.run.damage import found, problems
 from vaecli.run.damaged_file import DamagedFile
 from vaecli.run.folder import RunFolder
+from vaecli.run.json_csv_readers import EpochRow
+from vaecli.run.overrides import Scalar
+
+if TYPE_CHECKING:  # for the annotations only: pandas, TensorFlow and the config load when they are asked for
+    import pandas as pd
+
+    from vaecli.models.networks import VAE
+    from vaecli.run.folder import TrainConfig  # RunFolder.read_config's type (run/ may not import config/)
+    from vaecli.run.status import JobStatus
 
 FIGURE_KINDS = ("latent", "grid", "samples", "reconstructions", "factors", "traversal")
 
@@ -31,32 +45,33 @@ FIGURE_KINDS = ("latent", "grid", "samples", "reconstructions", "factors", "trav
 class Model:
     """A run's trained VAE with the three views a notebook needs; `.keras` is the Keras model itself."""
 
-    def __init__(self, keras_model):
+    def __init__(self, keras_model: VAE) -> None:
         self.keras = keras_model
         self.latent_dim = keras_model.latent_dim
         self.image_shape = keras_model.image_shape
 
-    def encode(self, x, batch_size: int = 1000):
+    def encode(self, x: npt.ArrayLike, batch_size: int = 1000) -> np.ndarray:
         """Codes (N, latent_dim) of images shaped (N, *image_shape) (one-channel models also take (N, height, width)
         or flat rows): uint8 in [0, 255], scaled to [0, 1], or floats in [0, 1]. Anything else is a DataError
         saying what the model takes (vaecli/models/inputs.py)."""
         from vaecli.models.inputs import checked_images
         from vaecli.models.networks import encode_images
 
-        return encode_images(self.keras, checked_images(x, self.image_shape), batch_size)
+        return cast(np.ndarray, encode_images(self.keras, checked_images(x, self.image_shape), batch_size))  # numpy, float32
 
-    def decode(self, z, batch_size: int = 1000):
+    def decode(self, z: npt.ArrayLike, batch_size: int = 1000) -> np.ndarray:
         """Images (N, *image_shape), pixel means in [0, 1], of codes (N, latent_dim) (or one code, (latent_dim,))."""
         from vaecli.models.inputs import checked_codes
         from vaecli.models.networks import decode_codes
 
-        return decode_codes(self.keras, checked_codes(z, self.latent_dim), batch_size)
+        return cast(np.ndarray, decode_codes(self.keras, checked_codes(z, self.latent_dim), batch_size))  # numpy, float32
 
-    def sample(self, n: int, seed: int = 0):
+    def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """n images decoded from codes drawn from the model's own prior."""
         import tensorflow as tf
 
-        codes = self.keras.sample_prior(n, tf.random.Generator.from_seed(seed))
+        sample_prior = cast(Callable[[int, Any], Any], self.keras.sample_prior)  # not annotated; tf's types are Any
+        codes = sample_prior(n, tf.random.Generator.from_seed(seed))
         return self.decode(codes.numpy())
 
 
@@ -78,15 +93,17 @@ class Run:
         return "embedding" if self.folder.is_embedding() else "vae"
 
     @functools.cached_property
-    def config(self):
+    def config(self) -> TrainConfig | Any:
         """The typed TrainConfig (vaecli.config.schemas) it was trained with; an embedding run's stored config as
-        it is (an OmegaConf DictConfig, read literally: vaecli.embed.config.load_embed_config types it)."""
+        it is (an OmegaConf DictConfig, read literally: vaecli.embed.config.load_embed_config types it).
+        Typed `TrainConfig | Any`: a DictConfig's options are attributes mypy cannot know (they read as Any), and
+        callers that branch on `kind` (vaecli/report/runs.py) use a VAE run's config as the TrainConfig it is."""
         if self.kind == "embedding":
             return self.folder.read_stored_config()
         return self.folder.read_config()
 
     @property
-    def history(self):
+    def history(self) -> pd.DataFrame:
         """Per-epoch loss parts (metrics.csv) joined with the seconds each epoch took (timing.csv): a DataFrame."""
         import pandas as pd
 
@@ -97,7 +114,7 @@ class Run:
         return history
 
     @property
-    def metrics(self) -> dict:
+    def metrics(self) -> dict[str, Any]:
         """`vae eval`'s metrics (metrics.json); empty if the run was not evaluated."""
         return self.folder.read_metrics()
 
@@ -111,13 +128,13 @@ class Run:
         return self.folder.animation_files()
 
     @property
-    def latent_points(self) -> dict:
+    def latent_points(self) -> dict[str, np.ndarray]:
         """The fixed test subset the run follows: `images`, `reconstructions` (uint8), `codes` (2-D), `labels`,
         `class_names` (latent_points.npz; empty if the run drew no animations)."""
         return read_latent_points(self.folder.latent_points) if self.folder.latent_points.is_file() else {}
 
     @property
-    def codes(self) -> dict:
+    def codes(self) -> dict[str, np.ndarray]:
         """An embedding run's map: `train_codes`, `test_codes` (N, 2), their `train_labels`, `test_labels`, and
         `class_names` (codes.npz; empty for a VAE run, or a map not yet fitted)."""
         return read_codes(self.folder.codes) if self.folder.codes.is_file() else {}
@@ -133,7 +150,7 @@ class Run:
         return found.state if found is not None else "unknown"
 
     @property
-    def job(self):
+    def job(self) -> JobStatus | None:
         """status.json as a vaecli.run.status.JobStatus (state, job, value, error); None if there is none."""
         return self.folder.read_status()
 
@@ -142,12 +159,12 @@ class Run:
         return int(self.config.seed)
 
     @property
-    def epochs(self) -> list[dict]:
+    def epochs(self) -> list[EpochRow]:
         """metrics.csv: a dict of numbers per finished epoch (`history` without pandas; empty for an embedding)."""
         return self.folder.read_history()
 
     @property
-    def timing(self) -> list[dict]:
+    def timing(self) -> list[EpochRow]:
         """timing.csv: the seconds each epoch took, and its parts."""
         return self.folder.read_timing()
 
@@ -168,7 +185,7 @@ class Run:
         return found(self.folder, config_read="config" in self.__dict__)  # `config` read (and cached) well already
 
     @property
-    def provenance(self) -> dict:
+    def provenance(self) -> dict[str, Any]:
         """run.json: vaecli version, git commit, data fingerprint, library versions, device, command line."""
         return self.folder.read_run_info()
 
@@ -177,16 +194,16 @@ class Run:
         """The final model (model.keras), loaded on first use; TensorFlow's start-up log is hidden as `vae` hides it."""
         from vaecli.quiet_tf import import_tensorflow_quietly
 
-        import_tensorflow_quietly()
+        cast(Callable[[], object], import_tensorflow_quietly)()  # vaecli/quiet_tf.py is not annotated; its module is unused here
         return Model(self.folder.load_model())
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Scalar]:
         """One flat row: the config's values (dotted keys), the last epoch's test/val values, the metrics."""
         from omegaconf import OmegaConf
 
         from vaecli.run.overrides import flatten
 
-        row = {"path": str(self.path), "kind": self.kind, "status": self.status}
+        row: dict[str, Scalar] = {"path": str(self.path), "kind": self.kind, "status": self.status}
         row.update(flatten(dict(OmegaConf.to_container(OmegaConf.structured(self.config)))))  # type: ignore[arg-type]  # a structured config is a mapping
         last = self.folder.read_history()[-1:] or [{}]
         row.update({key: value for key, value in last[0].items() if key == "epoch" or key.startswith(("test/", "val/"))})
@@ -207,12 +224,12 @@ def find_run_folders(folder: Path | str) -> list[Path]:
     return [run.path for run in RunFolder.under(folder) if run.holds_run() or run.metrics_json.is_file()]
 
 
-def load_runs(folder: Path | str):
+def load_runs(folder: Path | str) -> pd.DataFrame:
     """Every run under `folder` as one DataFrame: a row per run, columns for config values and metrics, and
     `damaged` naming what could not be read (empty when all is well)."""
     import pandas as pd
 
-    rows = []
+    rows: list[dict[str, Scalar]] = []
     for path in find_run_folders(folder):
         try:
             rows.append({**Run(path).summary(), "damaged": "; ".join(problems(RunFolder(path)))})

@@ -19,7 +19,7 @@ LATENT_KEYS = ("codes", "labels", "images", "reconstructions", "class_names")
 CODES_KEYS = ("train_codes", "train_labels", "test_codes", "test_labels")
 
 
-def read_latent_points(path: Path) -> dict:
+def read_latent_points(path: Path) -> dict[str, np.ndarray]:
     """latent_points.npz as arrays (LATENT_KEYS, and axis_names where written)."""
     points = _arrays(path)
     missing = [key for key in LATENT_KEYS if key not in points]
@@ -32,7 +32,7 @@ def read_latent_points(path: Path) -> dict:
     return points
 
 
-def read_codes(path: Path) -> dict:
+def read_codes(path: Path) -> dict[str, np.ndarray]:
     """codes.npz as arrays (CODES_KEYS, class_names and train_index where written)."""
     codes = _arrays(path)
     if missing := [key for key in CODES_KEYS if key not in codes]:
@@ -47,7 +47,7 @@ def read_codes(path: Path) -> dict:
     return codes
 
 
-def _arrays(path: Path) -> dict:
+def _arrays(path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}

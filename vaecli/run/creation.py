@@ -20,10 +20,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from vaecli.run import names
 
@@ -82,7 +83,7 @@ class NewRunFolder(Callback):
     a single run is about to create: by `unique_dir`, or, for a hydra.run.dir that names a new folder, its missing
     parents, before Hydra creates them."""
 
-    def on_run_start(self, config, **kwargs) -> None:
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         created = _recording.get()
         if created is None:  # Hydra run outside a `vae` command: nothing to take away later
             return

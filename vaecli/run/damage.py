@@ -10,8 +10,11 @@ is no damage (a run killed early, or one that was not evaluated, simply has fewe
 
 from __future__ import annotations
 
+import functools
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from vaecli.run import names
 from vaecli.run.arrays import read_codes, read_latent_points
@@ -54,7 +57,7 @@ def _records(folder: RunFolder) -> list[DamagedFile]:
     for name in JSON_RECORDS:
         path = folder / name
         if path.is_file():
-            damaged += _caught(lambda path=path: _object(folder, path))
+            damaged += _caught(functools.partial(_object, folder, path))
     return damaged + _caught(folder.read_evaluation)  # and metrics.json's metrics an object
 
 
@@ -81,7 +84,7 @@ def _model(folder: RunFolder) -> list[DamagedFile]:
 
 def _arrays(folder: RunFolder) -> list[DamagedFile]:
     return [error for path, read in ((folder.latent_points, read_latent_points), (folder.codes, read_codes))
-            if path.exists() for error in _caught(lambda path=path, read=read: read(path))]
+            if path.exists() for error in _caught(functools.partial(read, path))]
 
 
 def _images(folder: RunFolder) -> list[DamagedFile]:
@@ -102,11 +105,11 @@ def _object(folder: RunFolder, path: Path) -> None:
         raise DamagedFile(path, "not a JSON object")
 
 
-def _empty(path: Path):
+def _empty(path: Path) -> NoReturn:
     raise DamagedFile(path, "empty")
 
 
-def _caught(read) -> list[DamagedFile]:
+def _caught(read: Callable[[], object]) -> list[DamagedFile]:
     try:
         read()
     except DamagedFile as ex:

@@ -11,6 +11,7 @@ import functools
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 @contextmanager
-def run_lock(run_dir: Path, command: str = "vae train"):
+def run_lock(run_dir: Path, command: str = "vae train") -> Iterator[None]:
     """Hold <run_dir>/.lock while training (or evaluating), so a second `vae train` or a `vae eval` of the same
     folder refuses instead of reading a model that is still changing.
 

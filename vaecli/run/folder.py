@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from vaecli.errors import ConfigError, DataError
 from vaecli.run import names
 from vaecli.run.damaged_file import DamagedFile
 from vaecli.run.files import atomic_write_text
-from vaecli.run.json_csv_readers import load_json, read_rows
+from vaecli.run.json_csv_readers import EpochRow, load_json, read_rows
 from vaecli.run.yaml_reader import load_yaml
+
+if TYPE_CHECKING:  # for the annotations only: none of them is imported when vaecli.run is
+    # read_config's type, on the edge .importlinter allows for load_train_config (issue 26); named for api.py too
+    from vaecli.config.store import TrainConfig as TrainConfig
+    from vaecli.models.networks import VAE
+    from vaecli.run.status import JobStatus
 
 # The options that make a model what it is: a resumed run must keep them.
 MODEL_KEYS = ("model", "network", "likelihood", "latent_dim", "dataset.name")
@@ -92,9 +100,10 @@ class RunFolder:
         if self.codes.is_file():
             return True
         try:
-            return load_json(self.run_info).get("kind") == names.EMBEDDING_KIND
-        except (OSError, ValueError, AttributeError):
+            info = load_json(self.run_info)
+        except (OSError, ValueError):
             return False
+        return isinstance(info, dict) and info.get("kind") == names.EMBEDDING_KIND
 
     def check_new(self, command: str = "vae train") -> None:
         """Refuse to start a new run over one that is already there, of any kind (before anything is written)."""
@@ -115,7 +124,7 @@ class RunFolder:
             raise DataError(f"{self.path} holds a `vae embed` run, which vae train cannot continue; "
                             "train into a new folder (the default, or another hydra.run.dir)")
 
-    def check_resumable(self, cfg) -> None:
+    def check_resumable(self, cfg: object) -> None:
         """Refuse to continue a run whose model differs from the one asked for now (before anything is written)."""
         self.check_trainable()
         if not self.config.is_file():
@@ -129,7 +138,7 @@ class RunFolder:
                                   "drop the changed overrides or start a new run")
 
     # ------------------------------------------------------------ readers
-    def read_config(self):
+    def read_config(self) -> TrainConfig:
         """The TrainConfig the run was trained with, typed and checked."""
         from vaecli.config.store import load_train_config
 
@@ -142,10 +151,10 @@ class RunFolder:
         except Exception as ex:  # noqa: BLE001  a list, yaml's parser errors, OmegaConf's validation errors, an unknown group option
             raise self.damaged(self.config, ex) from None
 
-    def read_stored_config(self):
+    def read_stored_config(self) -> DictConfig:
         """config.yaml as it is stored, untyped (a DictConfig): bounded, literal, never resolved."""
         config = self._yaml(self.config)
-        if not OmegaConf.is_dict(config):
+        if not isinstance(config, DictConfig):  # OmegaConf.is_dict's own test
             raise self.damaged(self.config, "not a mapping of options")
         return config
 
@@ -153,7 +162,7 @@ class RunFolder:
         """The command line's overrides the run was started (or last resumed) with; None if there is no record."""
         if path := self.saved_overrides_path():
             saved = self._yaml(path)
-            if not OmegaConf.is_list(saved):
+            if not isinstance(saved, ListConfig):  # OmegaConf.is_list's own test
                 raise self.damaged(path, "not a list of overrides")
             return [str(item) for item in OmegaConf.to_container(saved, resolve=False) or []]  # literal text, never resolved
         return None
@@ -162,19 +171,20 @@ class RunFolder:
         """overrides.yaml, or .hydra/overrides.yaml in folders written before vaecli kept its own; None if neither."""
         return next((p for p in (self.overrides, self.path / names.HYDRA_RECORD / names.OVERRIDES) if p.is_file()), None)
 
-    def read_history(self) -> list[dict]:
+    def read_history(self) -> list[EpochRow]:
         """metrics.csv: one dict per epoch (empty if there is none yet)."""
         return self._csv(self.metrics_csv)
 
-    def read_timing(self) -> list[dict]:
+    def read_timing(self) -> list[EpochRow]:
         return self._csv(self.timing_csv)
 
-    def read_metrics(self) -> dict:
+    def read_metrics(self) -> dict[str, Any]:
         """metrics.json's metrics (empty if the run was not evaluated)."""
         report = self.read_evaluation()
-        return report.get("metrics", {}) if report else {}
+        metrics: dict[str, Any] = report.get("metrics", {}) if report else {}  # an object: read_evaluation checks it
+        return metrics
 
-    def read_evaluation(self) -> dict | None:
+    def read_evaluation(self) -> dict[str, Any] | None:
         """The whole of metrics.json, or None if the run was not evaluated."""
         if not self.metrics_json.is_file():
             return None
@@ -183,13 +193,18 @@ class RunFolder:
             raise self.damaged(self.metrics_json, "no metrics object")
         return report
 
-    def read_run_info(self) -> dict:
+    def read_run_info(self) -> dict[str, Any]:
         """run.json: provenance and the data's shape (empty if the run never got that far)."""
-        return self._json(self.run_info) if self.run_info.is_file() else {}
+        if not self.run_info.is_file():
+            return {}
+        info = self._json(self.run_info)
+        if not isinstance(info, dict):
+            raise self.damaged(self.run_info, "not a JSON object")  # as vaecli/run/damage.py names it
+        return info
 
-    def latest_figures(self, kinds) -> dict[str, Path]:
+    def latest_figures(self, kinds: Iterable[str]) -> dict[str, Path]:
         """kind -> the last epoch's figure of that kind."""
-        found = {}
+        found: dict[str, Path] = {}
         for kind in kinds:
             paths = sorted(self.figures.glob(names.figure_glob(kind)))
             if paths:
@@ -199,7 +214,7 @@ class RunFolder:
     def animation_files(self) -> list[Path]:
         return sorted(self.animations.glob("*.gif"))
 
-    def load_model(self):
+    def load_model(self) -> VAE:
         """The final model (vaecli.models.networks.VAE)."""
         import keras
 
@@ -211,49 +226,51 @@ class RunFolder:
         try:
             # safe_mode: a model.keras from someone else may hold a Lambda layer's Python bytecode; Keras refuses
             # to deserialise it instead of running it (tests/test_untrusted.py)
-            return keras.saving.load_model(self.model, safe_mode=True)
+            return cast("VAE", keras.saving.load_model(self.model, safe_mode=True))  # Keras is read as Any
         except Exception as ex:  # noqa: BLE001  a damaged zip or weights file fails in many ways inside Keras and h5py
             raise self.damaged(self.model, ex) from None
 
-    def read_status(self):
+    def read_status(self) -> JobStatus | None:
         """status.json as a JobStatus; None if there is none (a folder from before statuses)."""
         from vaecli.run import status
 
         if not self.status_file.is_file():
             return None
         data = self._json(self.status_file)
+        if not isinstance(data, dict):
+            raise self.damaged(self.status_file, "not a JSON object")
         try:
             return status.JobStatus(**data)
         except (TypeError, ValueError) as ex:  # not an object, a missing or unknown field, a state vaecli never writes
             raise self.damaged(self.status_file, ex) from None
 
     # ------------------------------------------------------------ writers
-    def write_config(self, cfg) -> None:
+    def write_config(self, cfg: object) -> None:
         atomic_write_text(self.config, OmegaConf.to_yaml(OmegaConf.structured(cfg)))
 
     def write_overrides(self, overrides: list[str]) -> None:
         atomic_write_text(self.overrides, OmegaConf.to_yaml(OmegaConf.create(list(overrides))))
 
-    def write_run_info(self, info: dict) -> None:
+    def write_run_info(self, info: dict[str, Any]) -> None:
         atomic_write_text(self.run_info, json.dumps(info, indent=2) + "\n")
 
-    def write_evaluation(self, report: dict) -> None:
+    def write_evaluation(self, report: dict[str, Any]) -> None:
         atomic_write_text(self.metrics_json, json.dumps(report, indent=2) + "\n")
 
     # ------------------------------------------------------------ damage
-    def damaged(self, path: Path, reason) -> DamagedFile:
+    def damaged(self, path: Path, reason: BaseException | str) -> DamagedFile:
         return DamagedFile(path, reason)
 
-    def _yaml(self, path: Path):
+    def _yaml(self, path: Path) -> DictConfig | ListConfig:
         return load_yaml(path)  # bounded, no aliases, literal: a DataError naming the file otherwise
 
-    def _json(self, path: Path):
+    def _json(self, path: Path) -> object:
         try:
             return load_json(path)
         except (ValueError, UnicodeDecodeError) as ex:
             raise self.damaged(path, ex) from None
 
-    def _csv(self, path: Path) -> list[dict]:
+    def _csv(self, path: Path) -> list[EpochRow]:
         if not path.is_file():
             return []
         try:
@@ -262,9 +279,9 @@ class RunFolder:
             raise self.damaged(path, ex) from None
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     return OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
 
 
-def _compact(value) -> str:
+def _compact(value: object) -> str:
     return json.dumps(value, separators=(",", ":")) if isinstance(value, (dict, list)) else str(value)

@@ -13,17 +13,22 @@ from pathlib import Path
 # bounds what a hostile file can make a reader hold (json has no aliases: its size bounds its cost).
 MAX_JSON_BYTES = 16 * 2**20
 
+# A row of a per-epoch CSV: "epoch" an int, each other column a float.
+EpochRow = dict[str, float]
 
-def load_json(path: Path, limit: int = MAX_JSON_BYTES):
-    """A JSON file of a run folder, bounded: a file over `limit` bytes raises ValueError (it is not one vaecli wrote)."""
+
+def load_json(path: Path, limit: int = MAX_JSON_BYTES) -> object:
+    """A JSON file of a run folder, bounded: a file over `limit` bytes raises ValueError (it is not one vaecli wrote).
+    Any JSON value: the caller checks that it is the object it expects."""
     with open(path, "rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise ValueError(f"larger than {limit // 2**20} MiB")
-    return json.loads(data)
+    value: object = json.loads(data)
+    return value
 
 
-def read_rows(path: Path, strict: bool = True) -> list[dict]:
+def read_rows(path: Path, strict: bool = True) -> list[EpochRow]:
     """The rows of a per-epoch CSV (metrics.csv, timing.csv) as dicts of numbers.
 
     vaecli writes these whole and atomically (vaecli/run/history.py): a header, a row per epoch, a newline after
@@ -35,7 +40,7 @@ def read_rows(path: Path, strict: bool = True) -> list[dict]:
         raise ValueError("empty; vaecli writes a header and a row per epoch")
     if strict and not text.endswith("\n"):
         raise ValueError("its last row is cut short (no newline after it)")
-    rows = []
+    rows: list[EpochRow] = []
     for number, row in enumerate(csv.DictReader(io.StringIO(text, newline="")), start=2):
         if None in row or (strict and None in row.values()):
             raise ValueError(f"line {number} has {'more' if None in row else 'fewer'} values than the header has columns")

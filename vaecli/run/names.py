@@ -21,6 +21,10 @@
       .lock               held while a process trains (or evaluates) the run
 """
 
+from __future__ import annotations
+
+from pathlib import Path
+
 CONFIG = "config.yaml"
 OVERRIDES = "overrides.yaml"
 HYDRA_RECORD = ".hydra"  # run folders written before vaecli kept its own record: .hydra/overrides.yaml
@@ -59,12 +63,12 @@ TRACKER = "tracker.json"
 TRACKER_ARTIFACTS = "mlartifacts"
 
 
-def tracker_artifacts_beside(store_file):
-    """MLflow's default artifact store for a SQLite store file: mlartifacts/ beside it (a pathlib.Path)."""
+def tracker_artifacts_beside(store_file: Path) -> Path:
+    """MLflow's default artifact store for a SQLite store file: mlartifacts/ beside it."""
     return store_file.parent / TRACKER_ARTIFACTS
 
 
-def in_tracker_store(path, root) -> bool:
+def in_tracker_store(path: Path, root: Path) -> bool:
     """Whether `path` (under `root`) lies in a tracker's artifact store rather than being a run folder."""
     return TRACKER_ARTIFACTS in path.relative_to(root).parts
 

@@ -6,6 +6,11 @@ leave them out (vaecli/track), and the Python API, the report and the tracker sh
 
 from __future__ import annotations
 
+from typing import Any
+
+# A value of a flattened config: what a command line, a table's cell and a tracker's parameter can hold.
+Scalar = int | float | str | bool | None
+
 # Options whose values are paths. Sweep folders are named like `0_model=elbo,seed=1`, and Hydra's
 # override grammar reads '=' and ',' in a bare value as syntax, so such values are quoted for it.
 PATH_KEYS = frozenset({"run", "resume", "out", "markdown", "dataset.path", "dataset.tfds_data_dir",
@@ -13,10 +18,10 @@ PATH_KEYS = frozenset({"run", "resume", "out", "markdown", "dataset.path", "data
                        "tracker.tracking_uri", "tracker.artifact_location"})
 
 
-def flatten(tree: dict, prefix: str = "") -> dict:
+def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Scalar]:
     """{"trainer": {"learning_rate": 0.001}} -> {"trainer.learning_rate": 0.001}: the dotted names a command line
     uses; numbers, strings, booleans and None kept, anything else (a list) as its text."""
-    flat = {}
+    flat: dict[str, Scalar] = {}
     for key, value in tree.items():
         if isinstance(value, dict):
             flat.update(flatten(value, f"{prefix}{key}."))

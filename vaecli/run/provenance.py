@@ -16,13 +16,22 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
 import vaecli
 
+if TYPE_CHECKING:  # for the annotations only
+    from vaecli.data.splits import Splits
 
-def data_fingerprint(data) -> str:
+
+class GitState(TypedDict):
+    commit: str
+    dirty: bool
+
+
+def data_fingerprint(data: Splits) -> str:
     """sha256 over the training images and labels (held, or the streamed split's sample), their count, and the test split."""
     digest = hashlib.sha256()
     digest.update(f"{data.train_count} {data.image_shape}".encode())
@@ -31,7 +40,7 @@ def data_fingerprint(data) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def git_state(start: Path | None = None) -> dict | None:
+def git_state(start: Path | None = None) -> GitState | None:
     """{"commit": ..., "dirty": bool} when vaecli runs from a git checkout of itself; None when installed."""
     here = Path(start or Path(vaecli.__file__).resolve().parent)
     try:
@@ -62,7 +71,7 @@ def command_line(argv: list[str] | None = None) -> str:
     return " ".join([head, *(shlex.quote(arg) for arg in argv[1:])])
 
 
-def provenance(data, device: str) -> dict:
+def provenance(data: Splits, device: str) -> dict[str, Any]:
     """Everything run.json records about where a run came from."""
     import keras
     import tensorflow as tf

@@ -43,10 +43,11 @@ def write(folder: Path, status: JobStatus) -> None:
     atomic_write_text(Path(folder) / FILE, json.dumps(asdict(status), indent=1) + "\n")
 
 
-def mark(folder: Path, state: str, **fields) -> None:
-    """Write `state`, keeping the sweep job's name that an earlier status of this folder gave it."""
+def mark(folder: Path, state: str, *, value: float | None = None, error: str | None = None) -> None:
+    """Write `state` (with the sweep's `value` or the `error`), keeping the sweep job's name that an earlier status
+    of this folder gave it."""
     before = read(folder)
-    write(folder, JobStatus(state, before.job if before is not None else None, **fields))
+    write(folder, JobStatus(state, before.job if before is not None else None, value=value, error=error))
 
 
 def read(folder: Path) -> JobStatus | None:

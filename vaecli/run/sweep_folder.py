@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 from omegaconf import OmegaConf
 
@@ -35,12 +36,12 @@ class SweepFolder:
         """Each job folder's status (those with a readable status.json), in path order."""
         return status.of_sweep(self.path)
 
-    def best(self) -> dict | None:
+    def best(self) -> dict[str, Any] | None:
         """optimization_results.yaml: best_params and best_value ({} if it holds no mapping)."""
         path = self.folder.optuna_results
         if not path.is_file():
             return None
-        found = OmegaConf.to_container(load_yaml(path))  # literal: never resolved
+        found: object = OmegaConf.to_container(load_yaml(path))  # literal: never resolved
         return found if isinstance(found, dict) else {}
 
     def trials(self) -> list[list[str]] | None:

@@ -11,9 +11,10 @@ holds one. Every refusal is a DataError (exit 3) naming the file.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import yaml
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from vaecli.run.damaged_file import DamagedFile
 
@@ -26,15 +27,15 @@ def _base_loader() -> type:
     try:  # OmegaConf's own SafeLoader (YAML 1.2 floats such as 1e-3), so values read as they were written
         from omegaconf._utils import get_yaml_loader
 
-        return get_yaml_loader()
+        return cast(type, get_yaml_loader())  # typed as Any by OmegaConf
     except ImportError:  # a future OmegaConf without it: plain SafeLoader
-        return yaml.SafeLoader
+        return cast(type, yaml.SafeLoader)  # PyYAML ships no types
 
 
 class _NoAliasLoader(_base_loader()):  # type: ignore[misc]
     """A SafeLoader that refuses anchors and aliases (vaecli never writes them)."""
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             raise yaml.YAMLError("holds a YAML alias (*name); vaecli never writes them")
         event = self.peek_event()
@@ -43,7 +44,7 @@ class _NoAliasLoader(_base_loader()):  # type: ignore[misc]
         return super().compose_node(parent, index)
 
 
-def load_yaml(path: Path | str):
+def load_yaml(path: Path | str) -> DictConfig | ListConfig:
     """The file as an OmegaConf node (DictConfig or ListConfig) of literal values; a DataError naming it otherwise."""
     path = Path(path)
     try:
@@ -63,7 +64,7 @@ def load_yaml(path: Path | str):
     return OmegaConf.create(data)
 
 
-def _interpolation(node, where: str = "") -> str | None:
+def _interpolation(node: object, where: str = "") -> str | None:
     """The dotted key of the first string (or key) holding '${', or None."""
     items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
     for key, value in items:
