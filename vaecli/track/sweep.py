@@ -29,6 +29,8 @@ def start_sweep(config) -> None:
     """Open (or continue) the sweep's parent run; `config` is the sweep's composed config, with its hydra node."""
     from vaecli.track.schema import TrackerConfig
 
+    if "tracker" not in config:  # a `vae embed -m` sweep: an embedding is tracked by no one
+        return
     cfg: Any = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(TrackerConfig), config.tracker))
     if cfg.name == "none":
         return
@@ -54,6 +56,8 @@ def end_sweep(config, failed: bool) -> None:
 
     sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
     hparams.write_sweep(sweep_dir)
+    if "tracker" not in config:  # a `vae embed -m` sweep: no parent run was opened
+        return
     cfg: Any = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(TrackerConfig), config.tracker))
     record = record_for(sweep_dir, cfg.name, get(cfg.name)(cfg).store(Path.cwd())) if cfg.name != "none" else None
     tracker = reopen(record) if record else None
