@@ -9,6 +9,7 @@ from conftest import missing, run_vae
 
 from vaecli.errors import ConfigError, DataError
 from vaecli.report import aggregate, find_runs, write_report
+from vaecli.run import names
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 FIGURES = ["latent", "grid", "samples", "reconstructions", "traversal"]
@@ -25,6 +26,17 @@ def test_runs_are_grouped_and_seeds_averaged(tiny_sweep):
         mean, sd, n = row["summary"]["knn5_accuracy"]
         assert n == 2 and mean == pytest.approx(statistics.fmean(per_seed)) and sd == pytest.approx(statistics.stdev(per_seed))
 
+
+
+@pytest.mark.slow
+def test_a_resumed_seed_stays_in_its_configuration(tiny_sweep, tmp_path):
+    # A sweep that resumes a job records `resume: <its folder>` in that job's config; its seeds still pool.
+    sweep = shutil.copytree(tiny_sweep, tmp_path / "sweep")
+    (resumed,) = [p for p in sweep.iterdir() if (p / names.CONFIG).is_file() and "resume: null" in (p / names.CONFIG).read_text()][:1]
+    config = resumed / names.CONFIG
+    config.write_text(config.read_text().replace("resume: null", f"resume: {resumed}"))
+    rows = aggregate(find_runs([sweep]))
+    assert sorted((r["model"], sorted(r["seeds"])) for r in rows) == [("elbo", [0, 1]), ("mmd", [0, 1])]
 
 @pytest.mark.slow
 def test_markdown_table(tiny_sweep, tmp_path):

@@ -23,9 +23,10 @@ from vaecli.run.folder import RunFolder
 from vaecli.run.overrides import flatten
 
 SETTINGS = ["model", "dataset", "latent_dim", "variant", "train_size", "epochs"]
-# Config keys that SETTINGS (or the seed column) already show, or that every run has its own of.
+# Config keys that SETTINGS (or the seed column) already show, or that every run has its own of (`resume`: the
+# folder a resumed run continued, which a sweep sets for each job it resumes).
 SHOWN_KEYS = {"model.name", "dataset.name", "latent_dim", "dataset.train_size", "trainer.epochs", "seed", "method.name",
-              "train_points"}
+              "train_points", "resume"}
 KINDS = {"vae": "VAE runs", names.EMBEDDING_KIND: "maps"}  # vaecli.run.api.Run.kind, as the page names a kind's runs
 
 
