@@ -241,7 +241,7 @@ class RunFolder:
             raise self.damaged(self.status_file, "not a JSON object")
         try:
             return status.JobStatus(**data)
-        except (TypeError, ValueError) as ex:  # not an object, a missing or unknown field, a state vaecli never writes
+        except (TypeError, ValueError) as ex:  # a missing or unknown field, a state vaecli never writes
             raise self.damaged(self.status_file, ex) from None
 
     # ------------------------------------------------------------ writers

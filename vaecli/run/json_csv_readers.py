@@ -24,8 +24,7 @@ def load_json(path: Path, limit: int = MAX_JSON_BYTES) -> object:
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise ValueError(f"larger than {limit // 2**20} MiB")
-    value: object = json.loads(data)
-    return value
+    return json.loads(data)  # any JSON value: callers check its type
 
 
 def read_rows(path: Path, strict: bool = True) -> list[EpochRow]:

@@ -25,14 +25,20 @@ def _short(target) -> str:
     return str(target or "").rsplit(".", 1)[-1]
 
 
-def start_sweep(config) -> None:
-    """Open (or continue) the sweep's parent run; `config` is the sweep's composed config, with its hydra node."""
+def _chosen_tracker(config) -> Any | None:
+    """The tracker the sweep's command chose; None for none, and for a `vae embed -m` sweep (embeddings have no tracker)."""
     from vaecli.track.schema import TrackerConfig
 
-    if "tracker" not in config:  # a `vae embed -m` sweep: an embedding is tracked by no one
-        return
+    if "tracker" not in config:
+        return None
     cfg: Any = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(TrackerConfig), config.tracker))
-    if cfg.name == "none":
+    return cfg if cfg.name != "none" else None
+
+
+def start_sweep(config) -> None:
+    """Open (or continue) the sweep's parent run; `config` is the sweep's composed config, with its hydra node."""
+    cfg = _chosen_tracker(config)
+    if cfg is None:
         return
     sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
     tracker = get(cfg.name)(cfg)
@@ -52,14 +58,10 @@ def start_sweep(config) -> None:
 
 def end_sweep(config, failed: bool) -> None:
     """End the parent run (failed if any job failed), with an Optuna study's trials.csv; write the HParams experiment."""
-    from vaecli.track.schema import TrackerConfig
-
     sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
     hparams.write_sweep(sweep_dir)
-    if "tracker" not in config:  # a `vae embed -m` sweep: no parent run was opened
-        return
-    cfg: Any = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(TrackerConfig), config.tracker))
-    record = record_for(sweep_dir, cfg.name, get(cfg.name)(cfg).store(Path.cwd())) if cfg.name != "none" else None
+    cfg = _chosen_tracker(config)
+    record = record_for(sweep_dir, cfg.name, get(cfg.name)(cfg).store(Path.cwd())) if cfg is not None else None
     tracker = reopen(record) if record else None
     if tracker is None:
         return
