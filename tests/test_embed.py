@@ -166,8 +166,7 @@ def test_an_embedding_sweep_runs_quietly_and_a_second_launch_embeds_nothing(smal
     codes = {seed: (tmp_path / "maps" / f"pca_seed{seed}" / names.CODES).read_bytes() for seed in (0, 1)}
     second = run_vae(*args, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
-    assert second.stdout.count("finished in an earlier launch: skipped") + second.stderr.count(
-        "finished in an earlier launch: skipped") == 2
+    assert (second.stdout + second.stderr).count("finished in an earlier launch: skipped") == 2
     assert {seed: (tmp_path / "maps" / f"pca_seed{seed}" / names.CODES).read_bytes() for seed in (0, 1)} == codes
 
 def test_the_study_presets_cover_every_objective_and_share_one_split():
