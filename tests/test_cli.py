@@ -168,11 +168,16 @@ def test_each_command_records_its_own_folders(tmp_path):
 
     with creation.recording() as created:
         made = Path(creation.unique_dir(str(tmp_path / "a")))
-        assert created == [made.absolute()]
-    outside = Path(creation.unique_dir(str(tmp_path / "a")))  # `a_2`, recorded nowhere
-    assert outside.name == "a_2" and created == [made.absolute()]
+        assert created == [made.absolute()] and made.is_dir()
+        (made / "train.log").write_text("a run\n")
+        unused = Path(creation.unique_dir(str(tmp_path / "a")))  # `a_2`: made, then left empty
+        assert unused.name == "a_2" and unused.is_dir()
+    assert made.is_dir() and not unused.exists()  # the command's end takes away only what it made and left empty
+    # Outside a command (Hydra's compose API in a notebook or a test) the resolver names a free folder, creating nothing.
+    assert creation.unique_dir(str(tmp_path / "a")) == str(tmp_path / "a_2") and not unused.exists()
+    assert created == [unused.absolute()]
     creation.remove_unused_run_folder()  # outside a command: nothing of its own to take away
-    assert made.is_dir() and outside.is_dir()
+    assert made.is_dir()
 
 
 def test_a_sweep_launch_belongs_to_its_command():

@@ -14,7 +14,7 @@ from conftest import REPO, run_vae, start_vae
 
 from vaecli.errors import DataError
 from vaecli.run import names
-from vaecli.run.creation import unique_dir
+from vaecli.run.creation import recording, unique_dir
 from vaecli.run.folder import RunFolder
 
 
@@ -43,7 +43,10 @@ def error_line(result) -> str:
 
 def _make(args):
     base, _ = args
-    return unique_dir(base)
+    with recording():  # as in a `vae` command, which takes away a folder it made and left empty
+        made = unique_dir(base)
+        Path(made, "train.log").touch()
+    return made
 
 
 def test_folders_created_at_once_are_all_distinct(tmp_path):

@@ -33,6 +33,9 @@ def test_a_sweep_over_committed_results_trains_nothing(tmp_path, tiny_mnist):
     assert first.returncode == 0, first.stderr
     finished = finished_results(runs)
     assert sorted(job.name for job in finished) == ["elbo_seed0", "elbo_seed1", "vade_seed0", "vade_seed1"]
+    # The preset's own sweep folder replaces the default one, which is never created (once, each composition
+    # made an empty outputs/multirun/<time> folder in the user's working folder).
+    assert not (tmp_path / "outputs").exists()
 
     clone = tmp_path / "clone" / "runs"  # what a commit of the results holds, and nothing else
     for job, files in finished.items():
@@ -52,6 +55,7 @@ def test_a_sweep_over_committed_results_trains_nothing(tmp_path, tiny_mnist):
     assert "4 finished in earlier launches" in again.stdout
     assert {p: p.read_bytes() for p in before} == before  # not one committed file changed
     assert not any((clone / job).joinpath(names.CHECKPOINTS).exists() for job in ("elbo_seed0", "vade_seed1"))
+    assert not (tmp_path / "outputs").exists()
 
 
 def test_the_result_set_is_named_by_the_run_package_only():

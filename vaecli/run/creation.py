@@ -9,6 +9,12 @@ that cache into each job's config (also to other processes and machines), so one
 A folder this process created, for a single run whose command then fails before it starts (a bad value, a bad
 dataset.path), holds nothing but litter (a log); `remove_unused_run_folder` takes it (and the parents it created)
 away again. A folder that was there before (resume=, eval's run folder, a hydra.run.dir the user made) is never touched.
+
+OmegaConf resolves an interpolation while merging a config over it: a preset that sets its own hydra.sweep.dir
+(conf/experiment/map2d_stage1.yaml) calls the resolver for the default it replaces, once per composition, and
+so creates folders nobody uses. Outside a `vae` command (Hydra's compose API in a notebook or a test) the resolver
+therefore only names a free folder; inside one, every folder it created that is still empty when the command ends
+is taken away again.
 """
 
 from __future__ import annotations
@@ -32,7 +38,21 @@ RESOLVER = "unique_dir"
 
 
 class CreatedFolders(list[Path]):
-    """The folders one command created: its new run folder, then each parent it created, inner first."""
+    """The folders one command created: its new run folder, then each parent it created, inner first.
+    `made`: every folder the resolver created during the command (the ones compositions threw away too)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.made: list[Path] = []
+
+    def remove_unused(self) -> None:
+        """Take away each folder the resolver made that is still empty (and then its emptied parents)."""
+        for folder in reversed(self.made):  # latest first: a parent is made before the folders inside it
+            try:
+                folder.rmdir()  # only if empty: a folder a run or a sweep used keeps what it wrote
+            except OSError:
+                pass
+        self.made.clear()
 
 
 # The command being run, set by `recording()` in `vae`'s start-up (vaecli/cli.py): Hydra calls the resolver and the
@@ -49,6 +69,7 @@ def recording() -> Iterator[CreatedFolders]:
         yield created
     finally:
         _recording.reset(token)
+        created.remove_unused()
 
 
 def _record(folders: list[Path]) -> None:
@@ -58,17 +79,23 @@ def _record(folders: list[Path]) -> None:
 
 
 def unique_dir(name: str) -> str:
-    """Create `name` (or `name_2`, `name_3`, ...) exclusively and return it."""
+    """Inside a `vae` command: create `name` (or `name_2`, `name_3`, ...) exclusively and return it.
+    Outside one: the first of those names that is free, creating nothing."""
     base = Path(name)
+    created = _recording.get()
+    candidates = (base if n == 1 else base.with_name(f"{base.name}_{n}") for n in range(1, 10_000))
+    if created is None:
+        return str(next((c for c in candidates if not c.exists()), base))
     missing = [parent for parent in base.absolute().parents if not parent.exists()]
     base.parent.mkdir(parents=True, exist_ok=True)
-    for n in range(1, 10_000):
-        candidate = base if n == 1 else base.with_name(f"{base.name}_{n}")
+    created.made.extend(reversed(missing))
+    for candidate in candidates:
         try:
             os.mkdir(candidate)
         except FileExistsError:
             continue
-        _record([candidate.absolute(), *missing])
+        created.made.append(candidate.absolute())
+        created[:] = [candidate.absolute(), *missing]
         return str(candidate)
     raise FileExistsError(f"{base}: 10,000 folders of that name exist; choose another hydra.run.dir")
 
@@ -93,7 +120,7 @@ class NewRunFolder(Callback):
             folder = Path(str(config.hydra.run.dir)).absolute()  # cached: the same name Hydra uses
         except Exception:  # noqa: BLE001  e.g. eval's ${run} left unset: the command reports that itself
             return
-        if created:  # unique_dir made it just now
+        if created and created[0] == folder:  # unique_dir made it just now (not one for a default a preset replaced)
             return
         missing = [parent for parent in folder.parents if not parent.exists()]
         try:
