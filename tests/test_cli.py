@@ -40,6 +40,7 @@ def test_usage(tmp_path):
         (["dataset.path=/does/not/exist"], 2, "vae train: error: dataset.path=/does/not/exist does not exist"),
         (["latent_dim=abc"], 2, "vae train: error: latent_dim: Value 'abc' of type 'str' could not be converted to Integer"),
         (["trainer.epoch=3"], 2, "vae train: error: unknown option 'trainer.epoch'"),
+        (["-m", "experiment=map2d_stage1", "--cfg", "job"], 2, "vae train: error: Only one of --run, --multirun"),
     ],
 )
 def test_bad_input_is_one_line(tmp_path, args, code, message):

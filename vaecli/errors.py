@@ -127,6 +127,9 @@ def describe_config_error(ex: BaseException) -> str | None:
         return f"{key}: {message}" if key else message
     if isinstance(ex, HydraException):
         return _first_line(str(ex))
+    if isinstance(ex, ValueError) and str(ex).startswith("Only one of --run, --multirun"):  # Hydra's flag check
+        return (f"{_first_line(str(ex))}: without -m, --cfg job prints the config (the same for every job of a "
+                "sweep but the swept keys); without --cfg, -m runs the sweep")
     return None
 
 
