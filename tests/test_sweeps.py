@@ -100,7 +100,7 @@ def test_a_killed_joblib_sweep_resumes_where_each_job_stopped(tmp_path, tiny_mni
     need("hydra_plugins.hydra_joblib_launcher", "sweep")
     sweep = tmp_path / "sweep"
     args = ["train", "-m", "hydra/launcher=parallel", f"dataset.path={tiny_mnist}", *TINY_JOB,
-            "trainer.epochs=2,25", f"hydra.sweep.dir={sweep}"]
+            "trainer.epochs=2,25", "hydra.sweep.dir=sweep"]  # relative, as the study's presets name theirs
     process = start_vae(*args, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
     def long_jobs_epochs():
@@ -129,6 +129,8 @@ def test_a_killed_joblib_sweep_resumes_where_each_job_stopped(tmp_path, tiny_mni
         assert [row["epoch"] for row in read_metrics(path)] == list(range(1, 26))  # no epoch trained twice or lost
     resumed = [p for p in sweep.glob("*trainer.epochs=25*/train.log") if "resumed" in p.read_text()]
     assert resumed, "no long job continued from a checkpoint"
+    for folder in sweep.glob("*trainer.epochs=25*"):  # the resumed job's config names its folder as the sweep did
+        assert f"resume: {folder.relative_to(tmp_path)}\n" in (folder / names.CONFIG).read_text()
 
 
 @pytest.mark.slow

@@ -37,7 +37,7 @@ def run_sweep_job(task: Callable[[Any], Any], cfg, hydra_cfg, resumable: Callabl
         return before.value
     if resumable is not None and resumable(run_dir):
         log.info(f"{name} resumes {run_dir} from its last checkpoint")
-        cfg.resume = str(run_dir)
+        cfg.resume = _as_given(run_dir)
     status.write(run_dir, status.JobStatus("running", name))
     try:
         value = task(cfg)
@@ -52,6 +52,15 @@ def run_sweep_job(task: Callable[[Any], Any], cfg, hydra_cfg, resumable: Callabl
         return math.nan  # a sweeper sees a failed trial (Optuna: state FAIL), not an exception
     status.write(run_dir, status.JobStatus("finished", name, value=_number(value)))
     return value
+
+
+def _as_given(run_dir: Path) -> str:
+    """The job's folder as the sweep named it: relative to the working folder where it lies below it, so that the
+    config.yaml a resumed job writes holds no path of this machine (a committed result set stays portable)."""
+    try:
+        return str(run_dir.relative_to(Path.cwd()))
+    except ValueError:
+        return str(run_dir)
 
 
 def _number(value) -> float | None:
