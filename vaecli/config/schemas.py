@@ -55,8 +55,9 @@ class TrainerConfig:
     jit_compile: bool = False  # XLA for the training step; helps on GPUs, not on this CPU
     # float32 | mixed_bfloat16 | mixed_float16 | auto (mixed_bfloat16 where the GPU, compute capability >= 8.0,
     # or the CPU, AVX512-BF16/AMX, has fast bfloat16; else float32; vaecli/models/precision.py). float32 stays the
-    # default: a study compares losses across runs and machines, and bfloat16 changes the arithmetic
-    # (it was 1.2x faster here: docs/performance.md). The saved config.yaml holds what auto chose.
+    # default: in the precision A/B (docs/performance.md, Precision) bfloat16 trained 1.4x faster here but lost up
+    # to 3.3 nats of test ELBO at latent_dim 2, beyond the seed-to-seed spread, and a study compares runs across
+    # machines. The saved config.yaml holds what auto chose.
     precision: str = "float32"
     deterministic: bool = False  # TensorFlow's op determinism: same seed, same bits (slower)
     on_nonfinite: str = "stop"  # a NaN/Inf loss: stop with the last good checkpoint, or skip the step
