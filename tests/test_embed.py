@@ -154,7 +154,6 @@ def test_vae_embed_and_vae_eval_from_the_command_line(small_fashion, tmp_path):
     assert "knn7_accuracy" in json.loads((tmp_path / "pca" / names.METRICS_JSON).read_text())["metrics"]
 
 
-
 @pytest.mark.slow
 def test_an_embedding_sweep_runs_quietly_and_a_second_launch_embeds_nothing(small_fashion, tmp_path):
     # As `vae embed -m experiment=map2d_baselines` over the committed baselines: every job finished, none refitted.
@@ -168,6 +167,7 @@ def test_an_embedding_sweep_runs_quietly_and_a_second_launch_embeds_nothing(smal
     assert second.returncode == 0, second.stderr
     assert (second.stdout + second.stderr).count("finished in an earlier launch: skipped") == 2
     assert {seed: (tmp_path / "maps" / f"pca_seed{seed}" / names.CODES).read_bytes() for seed in (0, 1)} == codes
+
 
 def test_the_study_presets_cover_every_objective_and_share_one_split():
     from hydra import compose, initialize_config_module

@@ -27,7 +27,6 @@ def test_runs_are_grouped_and_seeds_averaged(tiny_sweep):
         assert n == 2 and mean == pytest.approx(statistics.fmean(per_seed)) and sd == pytest.approx(statistics.stdev(per_seed))
 
 
-
 @pytest.mark.slow
 def test_a_resumed_seed_stays_in_its_configuration(tiny_sweep, tmp_path):
     # A sweep that resumes a job records `resume: <its folder>` in that job's config; its seeds still pool.
@@ -37,6 +36,7 @@ def test_a_resumed_seed_stays_in_its_configuration(tiny_sweep, tmp_path):
     config.write_text(config.read_text().replace("resume: null", f"resume: {resumed}"))
     rows = aggregate(find_runs([sweep]))
     assert sorted((r["model"], sorted(r["seeds"])) for r in rows) == [("elbo", [0, 1]), ("mmd", [0, 1])]
+
 
 @pytest.mark.slow
 def test_markdown_table(tiny_sweep, tmp_path):
