@@ -1,7 +1,7 @@
 """The precision A/B: mixed bfloat16 against float32, over seeds, on the objective family.
 
     python -m vaecli.bench.precision_ab --out outputs/precision_ab [--models elbo mmd beta_tcvae]
-        [--latent-dims 2 10] [--seeds 0 1 2] [--epochs 10] [--train-size N] [--parallel 2] [--table-only] [OVERRIDE ...]
+        [--latent-dims 2 10] [--seeds 0 1 2] [--precisions float32 mixed_bfloat16] [--epochs 10] [--train-size N] [--parallel 2] [--table-only] [OVERRIDE ...]
 
 runs (or, with --table-only, reads back) one `vae train -m` sweep of every model x latent_dim x seed x
 trainer.precision (float32, mixed_bfloat16), each evaluated by `vae eval` (float32 evaluation in both arms),
@@ -34,7 +34,7 @@ HISTORY_KEYS = ("test/loss", "test/elbo")
 def sweep_command(args, out: Path) -> list[str]:
     command = [sys.executable, "-m", "vaecli", "train", "-m", f"model={','.join(args.models)}",
                f"latent_dim={','.join(map(str, args.latent_dims))}", f"seed={','.join(map(str, args.seeds))}",
-               f"trainer.precision={','.join(PRECISIONS)}", f"trainer.epochs={args.epochs}", "trainer.quiet=true",
+               f"trainer.precision={','.join(args.precisions)}", f"trainer.epochs={args.epochs}", "trainer.quiet=true",
                f"dataset={args.dataset}", f"hydra.sweep.dir={out}"]
     if args.train_size:
         command.append(f"dataset.train_size={args.train_size}")
@@ -96,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", nargs="+", default=["elbo", "mmd", "beta_tcvae"])
     parser.add_argument("--latent-dims", nargs="+", type=int, default=[2, 10])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--precisions", nargs="+", default=list(PRECISIONS), choices=PRECISIONS,
+                        help="the arms to train (one arm again after a change to it; the table reads every run under --out)")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--dataset", default="fashion")
     parser.add_argument("--train-size", type=int, default=None, help="training images per run (default: all)")
