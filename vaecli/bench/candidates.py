@@ -83,6 +83,7 @@ class Candidate:
     synthetic_seconds: list[float] = field(default_factory=list)
     rss_added_mb: float = 0.0  # resident memory its set-up and first epoch added to the process
     measures_input: bool = True  # also time epochs of one ready-made batch (whole epochs: no)
+    close: Callable[[], None] = lambda: None  # lets go of what it holds once timed (a whole epoch's drawing thread)
 
     def result(self, gflops_peak: float) -> dict:
         per_second = self.images / statistics.median(self.seconds)

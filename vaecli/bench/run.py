@@ -107,6 +107,8 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path) -> dict:
                 if candidate.measures_input:
                     candidate.synthetic_seconds.append(candidate.run_epoch(cfg.warmup_rounds + round_number, True))
             log.info(f"bench: round {round_number + 1}/{cfg.rounds} done")
+        for candidate in candidates:
+            candidate.close()
         process_peak = memory.peak_mb
 
     results = {c.name: c.result(peak) for c in candidates}

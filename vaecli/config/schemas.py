@@ -47,6 +47,9 @@ class TrainerConfig:
     # 4-5 epochs instead of 20, and ends better (docs/performance.md, Time to quality). experiment=keydana_* keep 1e-4.
     learning_rate: float = 1e-3
     plot_every: int = 10  # Keydana's posts drew figures every 10 epochs; the last epoch always draws
+    # Figures and GIFs rendered on a thread beside the next epoch's training (vaecli/train/drawing.py); the model's
+    # share of them stays on the training thread. false: all of it on the training thread, in the plot epoch.
+    draw_in_background: bool = True
     # Training steps fused into one compiled call: fewer Python round trips per epoch;
     # the progress bar moves once per call.
     steps_per_call: int = 50

@@ -174,7 +174,6 @@ def _draw(folder: RunFolder, cfg: EmbedConfig, codes: np.ndarray, labels: np.nda
                                centre=tuple(codes.mean(axis=0)))
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
-    plots.plt.close(fig)
     folder.figures.mkdir(exist_ok=True)
     atomic_write_bytes(folder.figures / names.figure_name("latent", 0), buffer.getvalue())
 

@@ -7,6 +7,7 @@ It writes the run folder through vaecli.run (the file names and what each holds:
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 
 import keras
@@ -25,6 +26,7 @@ from vaecli.run.folder import RunFolder
 from vaecli.run.history import History
 from vaecli.run.provenance import provenance
 from vaecli.train.build import build_steps
+from vaecli.train.drawing import Drawing
 from vaecli.train.early_stopping import EarlyStopping
 from vaecli.train.epoch_parts import EpochParts
 from vaecli.train.memory import check_memory
@@ -86,7 +88,8 @@ def train(cfg: TrainConfig, run_dir: Path, overrides: list[str] | None = None) -
         with run_lock(run_dir, "vae train"), StopSignals() as stop:
             log.info(f"run folder: {run_dir}")  # once the run is accepted: a refused command writes no log here
             trainer = Trainer(cfg, run_dir, stop, overrides)
-            with trainer.tracking:  # the tracker run ends finished, failed or interrupted with the run
+            # The tracker run ends finished, failed or interrupted with the run, after the last drawing is written.
+            with trainer.tracking, trainer.drawing:
                 return trainer.fit()
     except (OSError, tf.errors.OpError) as ex:  # a full or read-only disk: name the file, say how to continue
         if (fault := disk_fault(ex, run_dir, f"continue with: vae train resume={run_dir}")) is None:
@@ -144,6 +147,7 @@ class Trainer:
         if cfg.trainer.early_stopping.patience is not None:
             self.early_stopping = EarlyStopping(cfg.trainer.early_stopping, run_dir, self.vae, self.history.rows)
         self.tracking = track.RunTracking(cfg, run_dir)  # tracker=...: params and tags now, each epoch's row below
+        self.drawing = Drawing(cfg.trainer.draw_in_background)
 
     @property
     def finished_epochs(self) -> int:
@@ -216,16 +220,13 @@ class Trainer:
             self.save_checkpoint()
         with parts.timed("frames"):
             self.animator.record(self.vae, epoch_number)  # the latent space's every epoch, for latent_evolution.gif
-        drawn = {}
         if epoch_number % self.cfg.trainer.plot_every == 0 or epoch_number == self.cfg.trainer.epochs:
-            drawn = self.draw(epoch_number, parts)
+            self.draw(epoch_number, parts)
         with parts.timed("tracking"), self.writer.as_default(step=epoch_number):
             for key, value in row.items():
                 if "/" in key:
                     tf.summary.scalar(key, value)
             tf.summary.scalar("time/epoch_seconds", parts.seconds["train"])
-            for kind, png in drawn.items():
-                tf.summary.image(kind, tf.image.decode_png(png)[None])
             self.writer.flush()
         # The epoch's final row, with its checkpoint, figures and tracking: made after the last timed part has ended,
         # so the parts add up to the whole epoch.
@@ -234,15 +235,25 @@ class Trainer:
         log.info(_summary(row, parts, self.cfg.trainer.epochs))
         return row
 
-    def draw(self, epoch_number: int, parts: EpochParts | None = None) -> dict[str, bytes]:
+    def draw(self, epoch_number: int, parts: EpochParts | None = None) -> None:
+        """The figures and GIFs of the model as it is now: the model's share here, on the training thread; the
+        rendering and the files on the drawing thread (vaecli/train/drawing.py), beside the next epoch."""
         cfg, data, parts = self.cfg, self.data, parts or EpochParts()
         title = f"{cfg.model.name} ({cfg.likelihood.name}, {cfg.network.name}) on {data.name}, latent_dim={cfg.latent_dim}"
-        with parts.timed("figures"):
-            drawn = figures.draw(self.vae, data.test_images, data.test_labels, data.class_names, cfg.figures, title, cfg.seed)
-            pngs = figures.save(drawn, self.folder.figures, epoch_number)
         with parts.timed("frames"):
-            self.animator.write(self.vae, title)
-        return pngs
+            animate = self.animator.prepare(self.vae, title)
+        with parts.timed("figures"):  # with trainer.draw_in_background=false, the rendering too
+            drawn = figures.draw(self.vae, data.test_images, data.test_labels, data.class_names, cfg.figures, title, cfg.seed)
+            self.drawing.submit(partial(self._render, drawn, animate, epoch_number))
+
+    def _render(self, drawn: dict, animate, epoch_number: int) -> None:
+        """On the drawing thread: figures/*.png, the GIFs, and the figures in TensorBoard at the epoch they show."""
+        pngs = figures.save(drawn, self.folder.figures, epoch_number)
+        animate()
+        with self.writer.as_default(step=epoch_number):
+            for kind, png in pngs.items():
+                tf.summary.image(kind, tf.image.decode_png(png)[None])
+            self.writer.flush()
 
     def interrupt(self) -> None:
         raise Paused(f"stopped by {self.stop.received} with a checkpoint; continue with: vae train resume={self.run_dir}")

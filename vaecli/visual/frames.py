@@ -45,12 +45,10 @@ def latent_frames(points: np.ndarray, labels: np.ndarray, class_names, epochs, l
                   size=(5.2, 4.0), dpi: int = 80) -> list[np.ndarray]:
     """points: (frames, N, 2), the same N codes at each epoch, on fixed axes `limits` ((x0, x1), (y0, y1));
     coloured by class (one colour without labels), the epoch in each frame's title."""
-    import matplotlib.pyplot as plt
-
-    from .plots import class_colours
+    from .plots import class_colours, new_figure
 
     palette = class_colours(max(len(class_names), 1))
-    fig, ax = plt.subplots(figsize=size, dpi=dpi)
+    fig, ax = new_figure(figsize=size, dpi=dpi)
     colours = np.array([palette[int(k) % len(palette)] for k in labels])
     dots = ax.scatter(points[0, :, 0], points[0, :, 1], s=4, c=colours, linewidths=0)
     ax.set(xlim=limits[0], ylim=limits[1], xlabel=axis_names[0], ylabel=axis_names[1])
@@ -65,8 +63,7 @@ def latent_frames(points: np.ndarray, labels: np.ndarray, class_names, epochs, l
         dots.set_offsets(frame)
         heading.set_text(f"{title}\nepoch {epoch}" + (" (untrained)" if epoch == 0 else ""))
         fig.canvas.draw()
-        frames.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())  # type: ignore[attr-defined]  # Agg's canvas
-    plt.close(fig)
+        frames.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
     return frames
 
 

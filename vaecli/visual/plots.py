@@ -5,8 +5,10 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 # Class names in scripts that matplotlib's own font lacks (a folder dataset's sub-folders named in Japanese,
 # say) fall back to one of these where it is installed (Debian: fonts-noto-cjk, fonts-wqy-zenhei); a name
@@ -19,17 +21,26 @@ def configure_matplotlib() -> None:
 
     Agg: files only, no display on servers and in CI. matplotlib's warning for each missing glyph is nothing a
     user can act on in the middle of a run, so it stays off stderr."""
+    import matplotlib.pyplot as plt
     from matplotlib import font_manager
 
     plt.switch_backend("Agg")
     warnings.filterwarnings("ignore", message=r"Glyph \d+ \(.*\) missing from font", category=UserWarning)
     installed = {font.name for font in font_manager.fontManager.ttflist}
-    missing = [f for f in FALLBACK_FONTS if f in installed and f not in plt.rcParams["font.sans-serif"]]
-    plt.rcParams["font.sans-serif"] = [*plt.rcParams["font.sans-serif"], *missing]
+    missing = [f for f in FALLBACK_FONTS if f in installed and f not in matplotlib.rcParams["font.sans-serif"]]
+    matplotlib.rcParams["font.sans-serif"] = [*matplotlib.rcParams["font.sans-serif"], *missing]
 
 
 # The run's figures, figures/<kind>_epochNNN.png; `factors` only for datasets with known factors.
 KINDS = ("latent", "grid", "samples", "reconstructions", "traversal", "factors")
+
+
+def new_figure(*grid, **options):
+    """(Figure, axes) as pyplot.subplots makes them, but outside pyplot's global list of open figures: nothing shared,
+    so figures can be drawn on a thread of their own (vaecli/train/drawing.py) and need no closing."""
+    fig = Figure(figsize=options.pop("figsize", None), dpi=options.pop("dpi", None))
+    FigureCanvasAgg(fig)  # renders to pixels (GIF frames) and to every savefig format
+    return fig, fig.subplots(*grid, **options)
 
 
 def class_colours(n: int) -> list[str]:
@@ -37,7 +48,7 @@ def class_colours(n: int) -> list[str]:
     class k's colour from here. matplotlib's tab10 (tab20 beyond ten classes), the palette vaecli drew with first."""
     from matplotlib.colors import to_hex
 
-    cmap = plt.get_cmap("tab10" if n <= 10 else "tab20")
+    cmap = matplotlib.colormaps["tab10" if n <= 10 else "tab20"]
     return [to_hex(cmap(k % cmap.N)) for k in range(n)]
 
 
@@ -58,7 +69,7 @@ def _show(ax, mosaic: np.ndarray, extent=None) -> None:
 def latent_scatter(codes: np.ndarray, labels: np.ndarray, class_names, title: str, axis_names=("z[0]", "z[1]"),
                    centre=(0.0, 0.0)):
     """Test codes (N, 2) coloured by class, with the class names in a legend; `+` marks the prior's mean (`centre`)."""
-    fig, ax = plt.subplots(figsize=(7.5, 6), dpi=110)
+    fig, ax = new_figure(figsize=(7.5, 6), dpi=110)
     colours = class_colours(len(class_names))
     for k, name in enumerate(class_names):
         mine = labels == k
@@ -79,7 +90,7 @@ def latent_grid(images: np.ndarray, axes: tuple[np.ndarray, np.ndarray], title: 
     u_values, v_values = axes
     n = len(u_values)
     side = max(6.0, 0.5 * n)  # about 55 pixels per decoded image
-    fig, ax = plt.subplots(figsize=(side, side), dpi=110)
+    fig, ax = new_figure(figsize=(side, side), dpi=110)
     extent = (float(u_values[0]), float(u_values[-1]), float(v_values[0]), float(v_values[-1]))
     _show(ax, tile(images, n, n), extent=extent)
     ax.set_xlabel(axis_names[0])
@@ -91,7 +102,7 @@ def latent_grid(images: np.ndarray, axes: tuple[np.ndarray, np.ndarray], title: 
 
 def image_grid(images: np.ndarray, rows: int, cols: int, title: str):
     """A plain mosaic, e.g. samples decoded from the prior."""
-    fig, ax = plt.subplots(figsize=(6, 6 * rows / cols + 0.4), dpi=110)
+    fig, ax = new_figure(figsize=(6, 6 * rows / cols + 0.4), dpi=110)
     _show(ax, tile(images, rows, cols))
     ax.set_axis_off()
     ax.set_title(title, fontsize=10)
@@ -102,7 +113,7 @@ def image_grid(images: np.ndarray, rows: int, cols: int, title: str):
 def reconstructions(originals: np.ndarray, decoded: np.ndarray, title: str):
     """Test images (top row) above their reconstructions (bottom row)."""
     n = len(originals)
-    fig, ax = plt.subplots(figsize=(1.0 * n, 2.4), dpi=110)
+    fig, ax = new_figure(figsize=(1.0 * n, 2.4), dpi=110)
     _show(ax, tile(np.concatenate([originals, decoded]), 2, n))
     ax.set_yticks([originals.shape[1] / 2, originals.shape[1] * 1.5], ["input", "decoded"])
     ax.set_xticks([])
@@ -116,7 +127,7 @@ def latent_traversal(images: np.ndarray, row_labels, probabilities: np.ndarray, 
     prior quantiles `probabilities`, named by `row_labels`."""
     rows, steps = len(row_labels), len(probabilities)
     h, w = images.shape[1:3]
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.55 * steps + 1.5), 0.55 * rows * h / w + 1.2), dpi=110)
+    fig, ax = new_figure(figsize=(max(6.0, 0.55 * steps + 1.5), 0.55 * rows * h / w + 1.2), dpi=110)
     _show(ax, tile(images, rows, steps))
     ticks = sorted({0, steps // 2, steps - 1})
     ax.set_xticks([(c + 0.5) * w for c in ticks], [f"{probabilities[c]:.0%}" for c in ticks])
@@ -142,7 +153,7 @@ def factor_scatter(panels: list[FactorPanel], title: str):
     """One scatter per factor, points coloured by the factor's value (a colour bar from its first to last value)."""
     cols = min(3, len(panels))
     rows = -(-len(panels) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.8 * rows), dpi=100, squeeze=False)
+    fig, axes = new_figure(rows, cols, figsize=(4.2 * cols, 3.8 * rows), dpi=100, squeeze=False)
     for ax, panel in zip(axes.ravel(), panels):
         top = max(len(panel.value_names) - 1, 1)
         dots = ax.scatter(panel.points[:, 0], panel.points[:, 1], c=panel.values, cmap="viridis", vmin=0, vmax=top,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -61,32 +62,43 @@ class Animator:
 
     def write(self, vae, title: str) -> dict[str, int]:
         """latent_points.npz and the three GIFs, from the model as it is now; returns each file's bytes."""
+        return self.prepare(vae, title)()
+
+    def prepare(self, vae, title: str) -> Callable[[], dict[str, int]]:
+        """`write` in two halves: the model's share (codes, decoded frames) now, on the calling thread; the function
+        returned renders the frames and writes the files, and can run on another (vaecli/train/drawing.py)."""
         if not self.enabled:
-            return {}
-        cfg, images = self.cfg, self.images[self.subset]
+            return dict
+        cfg, images, labels, run = self.cfg, self.images[self.subset], self.labels[self.subset], self.run
         plane = figures.latent_plane(self._figure_codes(vae))
         codes, logvars = figures.posterior_moments(vae, images)
         reconstructions = np.round(np.clip(decode_codes(vae, codes), 0, 1) * 255).astype(np.uint8)
-        written = {self.run.latent_points: npz_bytes(
-            codes=plane.project(codes).astype(np.float32), labels=self.labels[self.subset].astype(np.int64),
-            images=images, reconstructions=reconstructions, class_names=np.array(self.class_names, str),
-            axis_names=np.array(plane.names, str),  # the figures' axis names, so that the report's chart agrees
-        )}
-        if self.codes:  # none only if a resumed run lost its history and trained no epoch since
-            points = np.stack([plane.project(c) for c in self.codes])
-            heading = f"{title}\ncodes of {len(self.subset)} test images: {plane.description}"
-            latent = frames.latent_frames(points, self.labels[self.subset], self.class_names, self.epochs,
-                                          frames.fixed_limits(points), plane.names, heading)
-            written[self.run.animation("latent_evolution.gif")] = frames.gif_bytes(
-                latent, [SECONDS_PER_EPOCH] * (len(latent) - 1) + [2.0])
-        written[self.run.animation("interpolation.gif")] = frames.gif_bytes(interpolation(vae, images, codes), SECONDS_PER_FRAME)
+        between = interpolation(vae, images, codes)
         order = figures.dimension_usage(vae, codes, logvars)[0][:TRAVERSAL_DIMS]
-        written[self.run.animation("traversal.gif")] = frames.gif_bytes(
-            traversal(vae, codes[:TRAVERSAL_ROWS], order, cfg.figures.grid_quantile, cfg.seed), SECONDS_PER_FRAME)
-        self.run.animations.mkdir(parents=True, exist_ok=True)
-        for path, data in written.items():
-            atomic_write_bytes(path, data)
-        return {str(path.relative_to(self.run.path)): len(data) for path, data in written.items()}
+        swept = traversal(vae, codes[:TRAVERSAL_ROWS], order, cfg.figures.grid_quantile, cfg.seed)
+        epochs, history = list(self.epochs), list(self.codes)  # record() replaces its lists; these stay as they are now
+
+        def render() -> dict[str, int]:
+            written = {run.latent_points: npz_bytes(
+                codes=plane.project(codes).astype(np.float32), labels=labels.astype(np.int64), images=images,
+                reconstructions=reconstructions, class_names=np.array(self.class_names, str),
+                axis_names=np.array(plane.names, str),  # the figures' axis names, so that the report's chart agrees
+            )}
+            if history:  # none only if a resumed run lost its history and trained no epoch since
+                points = np.stack([plane.project(c) for c in history])
+                heading = f"{title}\ncodes of {len(self.subset)} test images: {plane.description}"
+                latent = frames.latent_frames(points, labels, self.class_names, epochs, frames.fixed_limits(points), plane.names,
+                                              heading)
+                written[run.animation("latent_evolution.gif")] = frames.gif_bytes(
+                    latent, [SECONDS_PER_EPOCH] * (len(latent) - 1) + [2.0])
+            written[run.animation("interpolation.gif")] = frames.gif_bytes(frames.interpolation_frames(*between), SECONDS_PER_FRAME)
+            written[run.animation("traversal.gif")] = frames.gif_bytes(frames.traversal_frames(swept), SECONDS_PER_FRAME)
+            run.animations.mkdir(parents=True, exist_ok=True)
+            for path, data in written.items():
+                atomic_write_bytes(path, data)
+            return {str(path.relative_to(run.path)): len(data) for path, data in written.items()}
+
+        return render
 
     def _figure_codes(self, vae) -> np.ndarray:
         """The codes that the figures' plane is fitted on (figures.draw): for 2-D codes the plane is fixed."""
@@ -96,24 +108,26 @@ class Animator:
         return figures.posterior_moments(vae, self.images[shown])[0]
 
 
-def interpolation(vae, images: np.ndarray, codes: np.ndarray) -> list[np.ndarray]:
-    """Frames of the first INTERPOLATION_PAIRS pairs of the subset (images 0-1, 2-3, ...)."""
+def interpolation(vae, images: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The first INTERPOLATION_PAIRS pairs of the subset (images 0-1, 2-3, ...): (first images, the images decoded
+    on the line between their codes, second images), as frames.interpolation_frames takes them."""
     pairs = min(INTERPOLATION_PAIRS, len(codes) // 2)
     a, b = codes[0 : 2 * pairs : 2], codes[1 : 2 * pairs : 2]
     t = np.linspace(0.0, 1.0, INTERPOLATION_STEPS, dtype=np.float32)[None, :, None]
     line = (a[:, None] * (1 - t) + b[:, None] * t).reshape(-1, codes.shape[1])
     decoded = decode_codes(vae, line).reshape(pairs, INTERPOLATION_STEPS, *images.shape[1:])
-    return frames.interpolation_frames(images[0 : 2 * pairs : 2] / 255.0, decoded, images[1 : 2 * pairs : 2] / 255.0)
+    return images[0 : 2 * pairs : 2] / 255.0, decoded, images[1 : 2 * pairs : 2] / 255.0
 
 
-def traversal(vae, bases: np.ndarray, dims, quantile: float, seed: int) -> list[np.ndarray]:
-    """Frames sweeping each of `dims` (columns) around each of `bases` (rows) over the prior's quantiles."""
+def traversal(vae, bases: np.ndarray, dims, quantile: float, seed: int) -> np.ndarray:
+    """Images decoded sweeping each of `dims` (columns) around each of `bases` (rows) over the prior's quantiles,
+    (rows, dims, steps, H, W, C), as frames.traversal_frames takes them."""
     decoded = []
     for base in bases:
         _, swept = figures.traversal_codes(vae, base, dims, TRAVERSAL_STEPS, quantile, seed)
         images = decode_codes(vae, swept)
         decoded.append(images.reshape(len(dims), TRAVERSAL_STEPS, *images.shape[1:]))
-    return frames.traversal_frames(np.stack(decoded))
+    return np.stack(decoded)
 
 
 def load_history(path: Path, subset: np.ndarray, finished_epochs: int) -> tuple[list[int], list[np.ndarray]]:

@@ -13,10 +13,11 @@ For latent_dim > 2, (a) and (b) use the plane of the test codes' first two princ
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.decomposition import PCA
 
@@ -87,8 +88,9 @@ def grid_codes(vae, plane: LatentPlane, size: int, quantile: float, seed: int = 
     return plane.lift(np.stack([u.ravel(), v.ravel()], axis=1)).astype(np.float32), u_axis, v_axis
 
 
-def draw(vae, test_images, test_labels, class_names, cfg: FiguresConfig, title: str, seed: int) -> dict:
-    """The figures as {kind: matplotlib Figure}."""
+def draw(vae, test_images, test_labels, class_names, cfg: FiguresConfig, title: str, seed: int) -> dict[str, Callable]:
+    """The figures as {kind: a function that draws its matplotlib Figure}. The model's share (codes, decoded
+    images) is done here, on the calling thread; the drawing can run on another (vaecli/train/drawing.py)."""
     rng = np.random.default_rng(seed)
     shown = rng.permutation(len(test_images))[: cfg.scatter_points]
     codes, logvars = posterior_moments(vae, test_images[shown])
@@ -102,17 +104,20 @@ def draw(vae, test_images, test_labels, class_names, cfg: FiguresConfig, title: 
     originals = test_images[shown[: cfg.reconstructions]]
     decoded = decode_codes(vae, encode_images(vae, originals))
     return {
-        "latent": plots.latent_scatter(
-            plane.project(codes), test_labels[shown], class_names, f"{title}\ntest codes: {plane.description}", plane.names,
+        "latent": partial(
+            plots.latent_scatter, plane.project(codes), test_labels[shown], class_names,
+            f"{title}\ntest codes: {plane.description}", plane.names,
             centre=plane.project(vae.prior_mean()),  # N(0, I)'s 0, or a learned prior's mean
         ),
-        "grid": plots.latent_grid(
-            decode_codes(vae, grid), (u_axis, v_axis), f"{title}\ndecoded grid over the {plane.description}", plane.names
+        "grid": partial(
+            plots.latent_grid, decode_codes(vae, grid), (u_axis, v_axis), f"{title}\ndecoded grid over the {plane.description}",
+            plane.names,
         ),
-        "samples": plots.image_grid(decode_codes(vae, prior), cfg.sample_grid, cfg.sample_grid, f"{title}\nsamples z ~ p(z), the model's prior"),
-        "reconstructions": plots.reconstructions(originals / 255.0, decoded, f"{title}\ntest images and reconstructions"),
-        "traversal": plots.latent_traversal(
-            decode_codes(vae, values), [f"z[{d}] {usage_name} {usage[d]:.2f}" for d in rows], steps,
+        "samples": partial(plots.image_grid, decode_codes(vae, prior), cfg.sample_grid, cfg.sample_grid,
+                           f"{title}\nsamples z ~ p(z), the model's prior"),
+        "reconstructions": partial(plots.reconstructions, originals / 255.0, decoded, f"{title}\ntest images and reconstructions"),
+        "traversal": partial(
+            plots.latent_traversal, decode_codes(vae, values), [f"z[{d}] {usage_name} {usage[d]:.2f}" for d in rows], steps,
             f"{title}\ntraversals of {len(rows)} of {vae.latent_dim} dimensions, by {usage_name}, "
             "around the first reconstruction's code",
         ),
@@ -188,13 +193,13 @@ def prior_samples(vae, n: int, seed: int) -> np.ndarray:
 
 
 def save(figures: dict, directory: Path, epoch: int) -> dict[str, bytes]:
-    """Write each figure as figures/<kind>_epochNNN.png (atomically); returns the PNG bytes by kind."""
+    """Write each figure (a Figure, or a function from `draw` that draws one) as figures/<kind>_epochNNN.png
+    (atomically); returns the PNG bytes by kind."""
     directory.mkdir(parents=True, exist_ok=True)
     pngs = {}
     for kind, fig in figures.items():
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
-        plt.close(fig)
+        (fig() if callable(fig) else fig).savefig(buffer, format="png")
         pngs[kind] = buffer.getvalue()
         atomic_write_bytes(directory / f"{kind}_epoch{epoch:03d}.png", pngs[kind])
     return pngs
