@@ -53,10 +53,13 @@ def test_precision_ab_compares_the_difference_with_the_seed_spread():
 
 def test_precision_ab_sweeps_both_precisions_over_every_seed(tmp_path):
     args = SimpleNamespace(models=["elbo", "mmd"], latent_dims=[2, 10], seeds=[0, 1, 2], epochs=3, dataset="fashion",
-                           train_size=5000, parallel=2, overrides=["dataset.test_size=2000"])
+                           train_size=5000, parallel=2, overrides=["dataset.test_size=2000"],
+                           precisions=list(precision_ab.PRECISIONS))
     command = precision_ab.sweep_command(args, tmp_path)
     assert {"model=elbo,mmd", "latent_dim=2,10", "seed=0,1,2", "trainer.precision=float32,mixed_bfloat16",
             "dataset.train_size=5000", "dataset.test_size=2000", "hydra.launcher.n_jobs=2"} <= set(command)
+    args.precisions = ["mixed_bfloat16"]  # one arm again
+    assert "trainer.precision=mixed_bfloat16" in precision_ab.sweep_command(args, tmp_path)
 
 
 @pytest.mark.slow
@@ -66,5 +69,5 @@ def test_precision_ab_reads_back_real_runs(tiny_mnist, tmp_path, capsys):
                               "trainer.batch_size=50", "figures.animations=false"]) == 0
     runs = json.loads((tmp_path / "ab" / "precision_ab.json").read_text())["runs"]
     assert sorted((r["precision"], r["seed"]) for r in runs) == [("float32", 0), ("float32", 1), ("mixed_bfloat16", 0), ("mixed_bfloat16", 1)]
-    assert all("knn5_accuracy" in r and "test/elbo" in r for r in runs)  # evaluated by vae eval
+    assert all("knn5_accuracy" in r and "elbo" in r for r in runs)  # evaluated by vae eval, in float32
     assert "| elbo | 2 | test ELBO | 2 |" in capsys.readouterr().out

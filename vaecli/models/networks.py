@@ -25,17 +25,6 @@ from vaecli.models.likelihoods import make_likelihood
 from vaecli.models.priors import make_prior
 
 
-def edge_dtype() -> str:
-    """The dtype of the layers at the networks' edges: the encoder's head (the posterior's parameters), the decoder's
-    first layer (which reads the code) and its output layer (the likelihood's logits), and the reshaping layers after
-    them, which would cast back. It is the global policy's variable dtype: under a mixed-precision policy these layers
-    compute in float32, as Keras's mixed-precision guide advises for outputs, the hidden layers in bfloat16; under
-    float32, the default, or float64, nothing changes. bfloat16's 8-bit mantissa would round a log-variance or a logit
-    by up to 0.4%, and a code too: a 2-D code read in bfloat16 tells the decoder only about 256 values per unit of
-    scale on each axis. The precision A/B measured it (docs/performance.md, Precision)."""
-    return keras.config.dtype_policy().variable_dtype
-
-
 class Stack(keras.Model):
     """A network that applies `self.sequence`, its layers in order; its constructor's options are its config.
 
@@ -65,7 +54,7 @@ class ConvEncoder(Stack):
         self.convs = [layers.Conv2D(f, kernel_size, strides=2, padding=padding, activation="relu") for f in encoder_filters]
         self.flatten = layers.Flatten()
         self.hidden = layers.Dense(hidden_units, activation="relu") if hidden_units else None
-        self.head = layers.Dense(outputs, dtype=edge_dtype())
+        self.head = layers.Dense(outputs)
         self.sequence = [*self.convs, self.flatten, *([self.hidden] if self.hidden else []), self.head]
         self.on_blocks = 0 if input_layout == "space_to_depth" else None
 
@@ -84,16 +73,14 @@ class ConvDecoder(Stack):
         height, width, _ = image_shape
         scale = 2 ** len(decoder_filters) * output_stride
         base_h, base_w = math.ceil(height / scale), math.ceil(width / scale)
-        self.hidden = layers.Dense(hidden_units, activation="relu", dtype=edge_dtype()) if hidden_units else None
-        self.dense = layers.Dense(base_h * base_w * decoder_base_channels, activation="relu",
-                                  dtype=None if hidden_units else edge_dtype())  # the first layer reads the code
+        self.hidden = layers.Dense(hidden_units, activation="relu") if hidden_units else None
+        self.dense = layers.Dense(base_h * base_w * decoder_base_channels, activation="relu")
         self.reshape = layers.Reshape((base_h, base_w, decoder_base_channels))
         self.deconvs = [layers.Conv2DTranspose(f, kernel_size, strides=2, padding="same", activation="relu") for f in decoder_filters]
-        self.to_outputs = layers.Conv2DTranspose(output_channels, kernel_size, strides=output_stride, padding="same",
-                                                 dtype=edge_dtype())
+        self.to_outputs = layers.Conv2DTranspose(output_channels, kernel_size, strides=output_stride, padding="same")
         # Sizes that are not multiples of the total stride come out a little large; trim them.
         extra_h, extra_w = base_h * scale - height, base_w * scale - width
-        self.crop = layers.Cropping2D(((0, extra_h), (0, extra_w)), dtype=edge_dtype()) if extra_h or extra_w else None
+        self.crop = layers.Cropping2D(((0, extra_h), (0, extra_w))) if extra_h or extra_w else None
         self.sequence = [*([self.hidden] if self.hidden else []), self.dense, self.reshape, *self.deconvs, self.to_outputs,
                          *([self.crop] if self.crop else [])]
         self.on_blocks = self.sequence.index(self.to_outputs) if output_layout == "depth_to_space" else None
@@ -109,7 +96,7 @@ class MlpEncoder(Stack):
         self.options = dict(outputs=outputs, hidden_units=hidden_units, activation=activation)
         self.flatten = layers.Flatten()
         self.hidden = layers.Dense(hidden_units, activation=activation)
-        self.head = layers.Dense(outputs, dtype=edge_dtype())
+        self.head = layers.Dense(outputs)
         self.sequence = [self.flatten, self.hidden, self.head]
 
 
@@ -123,9 +110,9 @@ class MlpDecoder(Stack):
         self.options = dict(image_shape=list(image_shape), output_channels=output_channels, hidden_units=hidden_units,
                             activation=activation)
         height, width, _ = image_shape
-        self.hidden = layers.Dense(hidden_units, activation=activation, dtype=edge_dtype())
-        self.out = layers.Dense(height * width * output_channels, dtype=edge_dtype())
-        self.reshape = layers.Reshape((height, width, output_channels), dtype=edge_dtype())  # after `out`: keeps its dtype
+        self.hidden = layers.Dense(hidden_units, activation=activation)
+        self.out = layers.Dense(height * width * output_channels)
+        self.reshape = layers.Reshape((height, width, output_channels))
         self.sequence = [self.hidden, self.out, self.reshape]
 
 
