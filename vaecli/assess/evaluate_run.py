@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +48,7 @@ def _disentanglement(vae, data, test_codes, run_dir: Path, train_cfg: TrainConfi
     title = f"{train_cfg.model.name} on {data.name}, latent_dim={train_cfg.latent_dim}: test codes by factor"
     folder = RunFolder(run_dir)
     epochs = [row["epoch"] for row in folder.read_history()]
-    save({"factors": draw_factors(test_codes, data.test_factors, data.factor_names, names, title)},
+    save({"factors": partial(draw_factors, test_codes, data.test_factors, data.factor_names, names, title)},
          folder.figures, int(max(epochs, default=0)))
     return {key: float(value) for key, value in found.items()}
 

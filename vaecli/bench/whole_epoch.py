@@ -3,9 +3,9 @@
 `vaecli/<model> whole epoch` is a real `vaecli.train.loop.Trainer` in a scratch run folder, on the bench's
 images: each timed epoch is `train_epoch` + `end_epoch` (test pass, metrics, checkpoint, the animations' codes,
 figures at trainer.plot_every, rendered beside the next epoch), exactly as `vae train` runs it, and its parts
-(vaecli/train/epoch_parts.py) are kept, so the bench prints where a default run's epoch goes. `tutorial/elbo whole epoch` is the CVAE
-tutorial's epoch (vaecli.bench.tutorial): training, the test ELBO, one 4x4 figure. Both evaluate the whole
-test split every epoch.
+(vaecli/train/epoch_parts.py) are kept, so the bench prints where a default run's epoch goes. `tutorial/elbo
+whole epoch` is the CVAE tutorial's epoch (vaecli.bench.tutorial): training, the test ELBO, one 4x4 figure.
+Both evaluate the whole test split every epoch.
 """
 
 from __future__ import annotations

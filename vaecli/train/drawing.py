@@ -13,7 +13,6 @@ cost in the figure epoch's row; debugging).
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -27,7 +26,6 @@ class Drawing:
         self.background = background
         self.pool: ThreadPoolExecutor | None = None
         self.pending: Future | None = None
-        self.waited = 0.0  # seconds the training thread spent waiting for drawings: the cost that was not hidden
 
     def submit(self, job: Callable[[], object]) -> None:
         """Run `job` after the drawing before it (whose error is raised here)."""
@@ -43,11 +41,7 @@ class Drawing:
         """Until the pending drawing is done; raises its error."""
         pending, self.pending = self.pending, None
         if pending is not None:
-            start = time.perf_counter()
-            try:
-                pending.result()
-            finally:
-                self.waited += time.perf_counter() - start
+            pending.result()
 
     def close(self) -> None:
         try:

@@ -173,8 +173,7 @@ class Trainer:
         if self.early_stopping is not None:
             self.early_stopping.finish()  # the best epoch's weights, drawn once more if it stopped early
             if self.early_stopping.should_stop:
-                with self.writer.as_default(step=self.finished_epochs):
-                    self.draw(self.finished_epochs)
+                self.draw(self.finished_epochs)
         _save_model(self.vae, self.folder.model)
         if note := collapse_note(self.history.rows):
             log.warning(note)

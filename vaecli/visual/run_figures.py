@@ -24,6 +24,7 @@ from sklearn.decomposition import PCA
 from vaecli.config.schemas import FiguresConfig
 from vaecli.data.pipeline import fitting_batch
 from vaecli.models.networks import decode_codes, encode_images
+from vaecli.run import names
 from vaecli.run.files import atomic_write_bytes
 from vaecli.visual import plots
 
@@ -192,14 +193,14 @@ def prior_samples(vae, n: int, seed: int) -> np.ndarray:
     return np.asarray(vae.sample_prior(n, tf.random.Generator.from_seed(seed)), np.float32)
 
 
-def save(figures: dict, directory: Path, epoch: int) -> dict[str, bytes]:
-    """Write each figure (a Figure, or a function from `draw` that draws one) as figures/<kind>_epochNNN.png
-    (atomically); returns the PNG bytes by kind."""
+def save(figures: dict[str, Callable], directory: Path, epoch: int) -> dict[str, bytes]:
+    """Draw each figure (a function that makes a matplotlib Figure, as `draw` returns them) and write it as
+    figures/<kind>_epochNNN.png (atomically); returns the PNG bytes by kind."""
     directory.mkdir(parents=True, exist_ok=True)
     pngs = {}
     for kind, fig in figures.items():
         buffer = io.BytesIO()
-        (fig() if callable(fig) else fig).savefig(buffer, format="png")
+        fig().savefig(buffer, format="png")
         pngs[kind] = buffer.getvalue()
-        atomic_write_bytes(directory / f"{kind}_epoch{epoch:03d}.png", pngs[kind])
+        atomic_write_bytes(directory / names.figure_name(kind, epoch), pngs[kind])
     return pngs
