@@ -1,7 +1,8 @@
 # The two commands of the README. Each installs what it needs first.
 #   make train   trains the MMD-VAE on Fashion-MNIST (vae train model=mmd dataset=fashion)
-#   make test    runs the whole test suite (what CI runs)
-#   make test-fast  the tests not marked slow: a quick check before the full run
+#   make test    runs the test suite: everything but the long end-to-end tests (under 10 minutes on 2 cores)
+#   make test-fast  the tests not marked slow: a quick check before the suite
+#   make test-long  the long end-to-end tests (@pytest.mark.long); CI runs them after `make test`
 #   make lint    ruff (lint, import order), the layers (.importlinter) and mypy: what CI requires
 #   make docs    builds the documentation site into site/ (mkdocs build --strict); make docs-serve serves it
 # ARGS passes extra overrides: make train ARGS="trainer.epochs=5"
@@ -10,7 +11,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: install data browser train test test-fast lint docs docs-serve bench clean
+.PHONY: install data browser train test test-fast test-long lint docs docs-serve bench clean
 
 $(BIN)/vae: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +42,11 @@ train: install data
 	$(BIN)/vae train model=mmd dataset=fashion $(ARGS)
 
 test: install data browser
-	$(BIN)/python -m pytest -n auto --maxprocesses=8 --dist loadfile $(ARGS)
+	$(BIN)/python -m pytest -n auto --maxprocesses=8 --dist loadfile -m "not long" $(ARGS)
+
+# Half a minute to two each (@pytest.mark.long): a study's sweeps, kill-and-resume loops, Ray, Optuna, tf.distribute.
+test-long: install data browser
+	$(BIN)/python -m pytest -n auto --maxprocesses=8 --dist loadfile -m long $(ARGS)
 
 # No training and no `vae` subprocesses (@pytest.mark.slow): minutes, not half an hour (docs/getting-started.md).
 test-fast: install data browser

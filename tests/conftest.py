@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from filelock import FileLock
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -146,14 +147,24 @@ TINY_EVAL = ["eval.iw_samples=10", "eval.iw_subset=50", "eval.prior_samples=500"
 
 
 @pytest.fixture(scope="session")
-def tiny_sweep(tiny_mnist, tmp_path_factory) -> Path:
-    """A real `vae train -m model=elbo,mmd seed=0,1` sweep, evaluated at the end of each job."""
-    cwd = tmp_path_factory.mktemp("sweep")
-    result = run_vae(
-        "train", "-m", "model=elbo,mmd", "seed=0,1", f"dataset.path={tiny_mnist}", "trainer.epochs=3", "trainer.quiet=true",
-        f"eval.classifier_cache={cwd / 'cache'}", *TINY_TRAIN, *TINY_EVAL, cwd=cwd,
-    )
-    assert result.returncode == 0, result.stderr
+def tiny_sweep(tiny_mnist, tmp_path_factory, worker_id) -> Path:
+    """A real `vae train -m model=elbo,mmd seed=0,1` sweep, evaluated at the end of each job.
+
+    Built once per test session and shared by pytest-xdist's workers (it costs ~40 s): tests only read it,
+    and copy a job or the sweep before they change anything."""
+    base = tmp_path_factory.getbasetemp()
+    root = base if worker_id == "master" else base.parent  # the folder all workers' temporary folders share
+    cwd, done = root / "tiny-sweep", root / "tiny-sweep.done"
+    with FileLock(root / "tiny-sweep.lock"):
+        if not done.is_file():
+            shutil.rmtree(cwd, ignore_errors=True)  # what a worker that failed here left
+            cwd.mkdir()
+            result = run_vae(
+                "train", "-m", "model=elbo,mmd", "seed=0,1", f"dataset.path={tiny_mnist}", "trainer.epochs=3",
+                "trainer.quiet=true", f"eval.classifier_cache={cwd / 'cache'}", *TINY_TRAIN, *TINY_EVAL, cwd=cwd,
+            )
+            assert result.returncode == 0, result.stderr
+            done.touch()
     (sweep,) = (cwd / "outputs" / "multirun").iterdir()
     return sweep
 

@@ -36,6 +36,7 @@ def test_matmul_rate_is_measured():
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_a_short_benchmark_run(compose, tiny_mnist, tmp_path):
     cfg = compose(f"dataset.path={tiny_mnist}", "dataset=mnist", "images=300", "rounds=2", "seeds_batches=2",
                   "matmul_size=256", "train_memory=false", "trainer.batch_size=50", config_name="bench")

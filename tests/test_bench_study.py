@@ -4,6 +4,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from conftest import TINY_EVAL
 
 from vaecli.bench import precision_ab
 from vaecli.bench.study import run_study_benchmark, study_command
@@ -63,10 +64,11 @@ def test_precision_ab_sweeps_both_precisions_over_every_seed(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_precision_ab_reads_back_real_runs(tiny_mnist, tmp_path, capsys):
     assert precision_ab.main(["--out", str(tmp_path / "ab"), "--models", "elbo", "--latent-dims", "2", "--seeds", "0", "1",
                               "--epochs", "1", "--dataset", "mnist", "--parallel", "1", f"dataset.path={tiny_mnist}",
-                              "trainer.batch_size=50", "figures.animations=false"]) == 0
+                              "trainer.batch_size=50", "figures.animations=false", *TINY_EVAL]) == 0
     runs = json.loads((tmp_path / "ab" / "precision_ab.json").read_text())["runs"]
     assert sorted((r["precision"], r["seed"]) for r in runs) == [("float32", 0), ("float32", 1), ("mixed_bfloat16", 0), ("mixed_bfloat16", 1)]
     assert all("knn5_accuracy" in r and "elbo" in r for r in runs)  # evaluated by vae eval, in float32

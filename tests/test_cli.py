@@ -56,6 +56,7 @@ def test_full_error_shows_the_traceback(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_train_then_resume_through_the_console_script(tmp_path, tiny_mnist):
     result = run_vae("train", *quick_args(tiny_mnist), "trainer.epochs=2", "trainer.plot_every=1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -80,6 +80,7 @@ def compared() -> dict:
 
 
 @pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.parametrize("model", MODELS)
 def test_two_devices_give_one_devices_loss_parts_and_gradients(compared, model):
     result = compared[model]
@@ -92,6 +93,7 @@ def test_two_devices_give_one_devices_loss_parts_and_gradients(compared, model):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_mirrored_training_matches_one_device_and_resumes_either_way(tiny_mnist, tmp_path):
     """A mirrored run's checkpoints resume on one device and the other way round, each ending where one
     device alone ends; a non-finite loss still stops the run and saves the whole batch."""

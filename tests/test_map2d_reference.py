@@ -40,6 +40,7 @@ def test_a_reference_run_loads_and_reproduces_its_codes(name):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_vae_eval_of_a_reference_run_reproduces_its_map_scores(tmp_path):
     source = reference_runs()[0]
     copy = Path(shutil.copytree(source, tmp_path / source.name))

@@ -80,6 +80,7 @@ def assert_same_run(run_dir, reference):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_sigterm_mid_epoch_saves_a_checkpoint_and_resume_matches(tiny_mnist, tmp_path, uninterrupted):
     run_dir = tmp_path / "run"
     process = start_vae(*deterministic_args(tiny_mnist, run_dir, 4), cwd=tmp_path)
@@ -112,6 +113,7 @@ class Training:
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_sigkill_at_random_moments_then_resume_matches(tiny_mnist, tmp_path, uninterrupted):
     """Kill a real training process at random moments, many times in a row, resuming each time."""
     run_dir = tmp_path / "run"

@@ -59,10 +59,11 @@ def test_empty_folder_is_an_error(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def page(tiny_sweep):
-    result = run_vae("report", str(tiny_sweep), cwd=tiny_sweep)
+def page(tiny_sweep, tmp_path_factory):
+    sweep = shutil.copytree(tiny_sweep, tmp_path_factory.mktemp("report") / tiny_sweep.name)  # the shared sweep stays as built
+    result = run_vae("report", str(sweep), cwd=sweep)
     assert result.returncode == 0, result.stderr
-    return tiny_sweep / "report.html"
+    return sweep / "report.html"
 
 
 @pytest.mark.slow

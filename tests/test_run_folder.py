@@ -244,6 +244,7 @@ def test_evaluation_does_not_import_training():
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_two_sweeps_started_together_each_get_their_own_folder(tiny_mnist, tmp_path):
     """Two joblib sweeps named alike at the same moment: each its own sweep folder, each job its own folder."""
     args = ["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "seed=0,1", "dataset=mnist",

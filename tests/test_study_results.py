@@ -27,6 +27,7 @@ def test_the_study_presets_name_their_jobs_from_the_config_and_share_one_folder(
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_a_sweep_over_committed_results_trains_nothing(tmp_path, tiny_mnist):
     runs = tmp_path / "here" / "runs"
     first = run_vae("train", "-m", *STUDY, f"dataset.path={tiny_mnist}", f"hydra.sweep.dir={runs}", cwd=tmp_path)

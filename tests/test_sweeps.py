@@ -95,6 +95,7 @@ def test_joblib_sweep_runs_jobs_in_parallel_workers_and_reports_a_failed_job(tmp
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_a_killed_joblib_sweep_resumes_where_each_job_stopped(tmp_path, tiny_mnist):
     """A short job finishes, a long one is killed mid-way; the rerun skips the one, resumes the other and completes."""
     need("hydra_plugins.hydra_joblib_launcher", "sweep")
@@ -147,6 +148,7 @@ def test_submitit_local_sweep(tmp_path, tiny_mnist):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_ray_sweep_on_a_local_ray_instance_leaves_nothing_behind(tmp_path, tiny_mnist):
     need("hydra_plugins.hydra_ray_launcher", "ray")
     sweep, home = tmp_path / "sweep", tmp_path / "home"
@@ -171,6 +173,7 @@ def test_ray_sweep_on_a_local_ray_instance_leaves_nothing_behind(tmp_path, tiny_
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_optuna_study_of_three_trials_continues_to_five(tmp_path, tiny_mnist):
     need("hydra_plugins.hydra_optuna_sweeper", "sweep")
     sweep = tmp_path / "study"

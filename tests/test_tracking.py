@@ -221,6 +221,7 @@ def killed_sweep(tiny_idx, tmp_path_factory, empty_store, mlflow_client):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_a_killed_and_rerun_sweep_is_one_parent_with_a_child_per_job(killed_sweep, mlflow_client):
     sweep, store, at_kill = killed_sweep
     client = mlflow_client(store)
@@ -245,6 +246,7 @@ def test_a_killed_and_rerun_sweep_is_one_parent_with_a_child_per_job(killed_swee
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_tensorboard_shows_the_sweep_in_its_hparams_view(killed_sweep):
     """What `tensorboard --logdir <sweep>` reads: the experiment at the sweep folder, a session per job."""
     from tensorboard.backend.event_processing import event_accumulator
