@@ -18,7 +18,8 @@ def test_system_copy_is_found_without_a_path(compose, fashion):
 @pytest.mark.slow
 @pytest.mark.parametrize("model", ["elbo", "mmd"])
 def test_test_loss_falls_on_real_fashion_mnist(compose, fashion, tmp_path, model):
-    # 4,000 images are enough for three clearly falling epochs (elbo 417 -> 335 -> 324 nats), in a third of 10,000's time
+    # 4,000 images give three clearly falling epochs (elbo's test loss on all 10,000 test images: 417, 335, 324 nats),
+    # in a third of 10,000's time; 2,000 test images keep each epoch's test pass short
     cfg = compose(f"model={model}", "dataset.train_size=4000", "dataset.test_size=2000", "trainer.epochs=3",
                   "trainer.learning_rate=1e-3", "trainer.quiet=true", "trainer.eval_at_end=false", "figures.scatter_points=500")
     train(cfg, tmp_path)

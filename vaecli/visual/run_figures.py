@@ -198,9 +198,9 @@ def save(figures: dict[str, Callable], directory: Path, epoch: int) -> dict[str,
     figures/<kind>_epochNNN.png (atomically); returns the PNG bytes by kind."""
     directory.mkdir(parents=True, exist_ok=True)
     pngs = {}
-    for kind, fig in figures.items():
+    for kind, make_figure in figures.items():
         buffer = io.BytesIO()
-        fig().savefig(buffer, format="png")
+        make_figure().savefig(buffer, format="png")
         pngs[kind] = buffer.getvalue()
         atomic_write_bytes(directory / names.figure_name(kind, epoch), pngs[kind])
     return pngs
